@@ -1,0 +1,15 @@
+#ifndef WLGP_CHILD_H
+#define WLGP_CHILD_H
+
+#include <sys/types.h>
+
+struct wlgp_server;
+struct child;
+
+/* Runs argv with WAYLAND_DISPLAY set to display_name; when it exits the
+ * server quits with its status (128+signal if killed).  NULL on failure. */
+struct child *child_spawn(struct wlgp_server *server, char **argv,
+			  const char *display_name);
+void child_destroy(struct child *child);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * A guest client and its private host connection: pumping host events into
+ * the guest with back-pressure, turning host failures into errors for this
+ * guest alone, and tearing both sides down together.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wayland-client-core.h>
+#include <wayland-server-protocol.h>
+
+#include "client.h"
+#include "log.h"
+#include "relay.h"
+#include "server.h"
+
+static void guest_client_destroy(struct guest_client *gc);
+
+static void
+handle_client_destroy(struct wl_listener *listener, void *data)
+{
+	struct guest_client *gc = wl_container_of(listener, gc, destroy);
+	guest_client_destroy(gc);
+}
+
+static void
+host_source_set_mask(struct guest_client *gc, uint32_t mask)
+{
+	if (gc->host_mask != mask) {
+		gc->host_mask = mask;
+		wl_event_source_fd_update(gc->host_source, mask);
+	}
+}
+
+static void
+handle_close_idle(void *data)
+{
+	struct guest_client *gc = data;
+	gc->close_idle = NULL;
+	wl_client_destroy(gc->client);
+}
+
+static void
+schedule_close(struct guest_client *gc)
+{
+	if (gc->close_idle)
+		return;
+	/* Never destroy the client from inside a dispatch: libwayland may
+	 * still be walking its objects. */
+	gc->close_idle = wl_event_loop_add_idle(gc->server->loop,
+						handle_close_idle, gc);
+	/* Stop reading the host meanwhile: nothing more should reach the
+	 * guest after its error. */
+	host_source_set_mask(gc, 0);
+}
+
+void
+guest_client_close(struct guest_client *gc, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	wlgp_info("client pid %d: %s", (int)gc->pid, msg);
+	wl_client_post_implementation_error(gc->client, "wl-guest-proxy: %s", msg);
+	schedule_close(gc);
+}
+
+static struct relay_object *
+find_by_host_id(struct guest_client *gc, uint32_t id)
+{
+	struct relay_object *ro;
+	wl_list_for_each(ro, &gc->objects, link) {
+		if (ro->proxy && wl_proxy_get_id(ro->proxy) == id)
+			return ro;
+	}
+	return NULL;
+}
+
+/* The host closed our connection: with a protocol error we pass the same
+ * interface, code and text to the guest object that caused it. */
+static void
+handle_host_failure(struct guest_client *gc)
+{
+	int err = wl_display_get_error(gc->host);
+	if (err != EPROTO) {
+		guest_client_close(gc, "lost the connection to the host "
+				   "compositor (%s)", strerror(err ? err : EPIPE));
+		return;
+	}
+
+	const struct wl_interface *iface = NULL;
+	uint32_t id = 0;
+	uint32_t code = wl_display_get_protocol_error(gc->host, &iface, &id);
+	const char *text = gc->server->last_host_error;
+	struct relay_object *ro = find_by_host_id(gc, id);
+
+	wlgp_info("client pid %d: host protocol error on %s@%u: %s",
+		  (int)gc->pid, iface ? iface->name : "?", id, text);
+	if (ro && ro->resource && iface && ro->meta &&
+	    strcmp(ro->meta->name, iface->name) == 0) {
+		wl_resource_post_error(ro->resource, code, "%s", text);
+	} else {
+		wl_client_post_implementation_error(gc->client,
+			"host protocol error on %s@%u (code %u): %s",
+			iface ? iface->name : "unknown object", id, code, text);
+	}
+	schedule_close(gc);
+}
+
+static bool
+guest_socket_full(struct guest_client *gc)
+{
+	struct pollfd pfd = { .fd = wl_client_get_fd(gc->client), .events = POLLOUT };
+	return poll(&pfd, 1, 0) == 1 && !(pfd.revents & POLLOUT);
+}
+
+static int
+handle_guest_drained(int fd, uint32_t mask, void *data)
+{
+	struct guest_client *gc = data;
+	wl_event_source_remove(gc->drain_source);
+	gc->drain_source = NULL;
+	if (!gc->close_idle)
+		host_source_set_mask(gc, gc->host_mask | WL_EVENT_READABLE);
+	return 0;
+}
+
+/* Stop reading the host for a guest that is not reading us.  A writable
+ * watch on our own duplicate of the guest's socket resumes it. */
+static void
+pause_host_reads(struct guest_client *gc)
+{
+	if (gc->drain_source)
+		return;
+	if (gc->drain_fd < 0)
+		gc->drain_fd = fcntl(wl_client_get_fd(gc->client), F_DUPFD_CLOEXEC, 0);
+	if (gc->drain_fd < 0)
+		return;
+	gc->drain_source = wl_event_loop_add_fd(gc->server->loop, gc->drain_fd,
+						WL_EVENT_WRITABLE,
+						handle_guest_drained, gc);
+	if (gc->drain_source)
+		host_source_set_mask(gc, gc->host_mask & ~WL_EVENT_READABLE);
+}
+
+static int
+read_host_events(struct guest_client *gc)
+{
+	while (wl_display_prepare_read(gc->host) != 0) {
+		if (wl_display_dispatch_pending(gc->host) < 0)
+			return -1;
+	}
+	if (wl_display_read_events(gc->host) < 0)
+		return -1;
+	return wl_display_dispatch_pending(gc->host);
+}
+
+static int
+handle_host_fd(int fd, uint32_t mask, void *data)
+{
+	struct guest_client *gc = data;
+
+	if (mask & WL_EVENT_WRITABLE)
+		guest_client_flush_host(gc);
+
+	if (mask & WL_EVENT_READABLE) {
+		if (read_host_events(gc) < 0) {
+			handle_host_failure(gc);
+			return 0;
+		}
+	} else if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
+		handle_host_failure(gc);
+		return 0;
+	}
+
+	wl_client_flush(gc->client);
+	if (guest_socket_full(gc))
+		pause_host_reads(gc);
+	return 0;
+}
+
+void
+guest_client_flush_host(struct guest_client *gc)
+{
+	if (gc->close_idle)
+		return;
+	if (wl_display_flush(gc->host) < 0) {
+		if (errno == EAGAIN) {
+			host_source_set_mask(gc, gc->host_mask | WL_EVENT_WRITABLE);
+			return;
+		}
+		handle_host_failure(gc);
+		return;
+	}
+	if (gc->host_mask & WL_EVENT_WRITABLE)
+		host_source_set_mask(gc, gc->host_mask & ~WL_EVENT_WRITABLE);
+}
+
+struct guest_client *
+guest_client_create(struct wlgp_server *server, struct wl_client *client)
+{
+	struct guest_client *gc = calloc(1, sizeof(*gc));
+	if (!gc)
+		return NULL;
+	gc->server = server;
+	gc->client = client;
+	gc->drain_fd = -1;
+	wl_list_init(&gc->objects);
+	wl_client_get_credentials(client, &gc->pid, NULL, NULL);
+	wl_list_insert(&server->clients, &gc->link);
+	gc->destroy.notify = handle_client_destroy;
+	wl_client_add_destroy_listener(client, &gc->destroy);
+
+	char err[512];
+	int fd = channel_open_context(server->channel, err, sizeof(err));
+	if (fd >= 0) {
+		gc->host = wl_display_connect_to_fd(fd);
+		if (!gc->host) {
+			snprintf(err, sizeof(err), "cannot set up a host "
+				 "connection: %s", strerror(errno));
+			close(fd);
+		}
+	}
+	if (!gc->host) {
+		guest_client_close(gc, "%s", err);
+		return gc;
+	}
+	gc->host_mask = WL_EVENT_READABLE;
+	gc->host_source = wl_event_loop_add_fd(server->loop,
+					       wl_display_get_fd(gc->host),
+					       gc->host_mask, handle_host_fd, gc);
+	gc->display_object = relay_attach_display(gc,
+		wl_client_get_object(client, 1), gc->host);
+	if (!gc->host_source || !gc->display_object) {
+		guest_client_close(gc, "out of memory");
+		return gc;
+	}
+	wlgp_info("client pid %d connected", (int)gc->pid);
+	return gc;
+}
+
+static void
+guest_client_destroy(struct guest_client *gc)
+{
+	wlgp_info("client pid %d disconnected", (int)gc->pid);
+	/* Runs before libwayland-server destroys the resources: take every
+	 * host proxy down now, and detach the relay objects so their
+	 * resource destroy callbacks only free themselves. */
+	struct relay_object *ro, *tmp;
+	wl_list_for_each_safe(ro, tmp, &gc->objects, link) {
+		relay_object_drop_proxy(ro);
+		ro->client = NULL;
+		wl_list_remove(&ro->link);
+		wl_list_init(&ro->link);
+	}
+	free(gc->display_object);
+	if (gc->close_idle)
+		wl_event_source_remove(gc->close_idle);
+	if (gc->drain_source)
+		wl_event_source_remove(gc->drain_source);
+	if (gc->drain_fd >= 0)
+		close(gc->drain_fd);
+	if (gc->host_source)
+		wl_event_source_remove(gc->host_source);
+	if (gc->host)
+		wl_display_disconnect(gc->host);
+	wl_list_remove(&gc->destroy.link);
+	wl_list_remove(&gc->link);
+	free(gc);
+}

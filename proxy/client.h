@@ -1,0 +1,56 @@
+/*
+ * One guest client and its own connection to the host compositor, so that
+ * a host protocol error or a slow reader touches nobody else.
+ *
+ * Created by the server's client_created listener; destroyed by the
+ * wl_client's destroy signal (disconnect, protocol error, or
+ * guest_client_close), which fires before libwayland-server destroys the
+ * client's resources.
+ */
+#ifndef WLGP_CLIENT_H
+#define WLGP_CLIENT_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <wayland-client-core.h>
+#include <wayland-server-core.h>
+
+struct wlgp_server;
+struct relay_object;
+
+struct guest_client {
+	struct wlgp_server *server;
+	struct wl_client *client;
+	pid_t pid;
+
+	struct wl_display *host;
+	struct wl_event_source *host_source;
+	uint32_t host_mask; /* what host_source currently waits for */
+
+	/* Back-pressure: while the guest's socket is full, host events for it
+	 * wait in the host socket instead of overflowing libwayland-server's
+	 * buffer (which would disconnect the guest). */
+	int drain_fd;
+	struct wl_event_source *drain_source;
+
+	struct wl_event_source *close_idle;
+
+	struct wl_list objects; /* relay_object.link */
+	struct relay_object *display_object;
+
+	struct wl_listener destroy;
+	struct wl_list link; /* wlgp_server.clients */
+};
+
+struct guest_client *guest_client_create(struct wlgp_server *server,
+					 struct wl_client *client);
+
+/* Sends the guest an implementation error with this text and disconnects it
+ * from an idle callback (never from inside a dispatch). */
+void guest_client_close(struct guest_client *gc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Flush requests queued for the host; called once per loop iteration. */
+void guest_client_flush_host(struct guest_client *gc);
+
+#endif

@@ -1,0 +1,13 @@
+#ifndef WLGP_HOST_MONITOR_H
+#define WLGP_HOST_MONITOR_H
+
+struct wlgp_server;
+
+/* Keeps one idle connection to the host compositor so the proxy notices,
+ * and says, when the host goes away or comes back.  Fails (NULL, message in
+ * err) if the host cannot be reached at start-up. */
+struct host_monitor *host_monitor_create(struct wlgp_server *server,
+					 char *err, size_t errlen);
+void host_monitor_destroy(struct host_monitor *monitor);
+
+#endif

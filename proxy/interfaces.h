@@ -1,0 +1,18 @@
+#ifndef WLGP_INTERFACES_H
+#define WLGP_INTERFACES_H
+
+#include <stdbool.h>
+
+#include "relay-meta.h"
+
+struct wlgp_server;
+struct channel;
+
+/* Decides, for every compiled-in interface, whether a global of it may be
+ * offered to guests on this channel.  Returns NULL on allocation failure. */
+bool *interfaces_compute_relayable(const struct channel *ch);
+
+bool interfaces_relayable(const struct wlgp_server *server,
+			  const struct relay_meta *meta);
+
+#endif

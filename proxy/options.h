@@ -1,0 +1,23 @@
+#ifndef WLGP_OPTIONS_H
+#define WLGP_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "channel.h"
+
+struct wlgp_options {
+	const char *socket;       /* --socket */
+	struct channel_options channel;
+	bool verbose;
+	char **command;           /* after --, NULL-terminated, or NULL */
+};
+
+enum options_result {
+	OPTIONS_RUN,
+	OPTIONS_EXIT_OK,     /* --help, --version */
+	OPTIONS_EXIT_ERROR,
+};
+
+enum options_result options_parse(struct wlgp_options *opts, int argc, char **argv);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * The generic relay: one relay_object pairs a guest-side wl_resource with
+ * the host-side wl_proxy it stands for.  Requests are forwarded from the
+ * resource to the proxy and events back, argument by argument, using only
+ * the wayland-scanner tables: no per-interface code unless an override says
+ * why.
+ *
+ * Ownership: a relay_object is created with its resource (by relay.c when a
+ * new_id crosses, by registry.c on bind) and freed from the resource's
+ * destroy callback.  The proxy is destroyed first, either by a destructor
+ * request (WL_MARSHAL_FLAG_DESTROY), by a destructor event, or when the
+ * guest client goes away (guest_client_destroy).
+ */
+#ifndef WLGP_RELAY_H
+#define WLGP_RELAY_H
+
+#include <stdint.h>
+#include <wayland-client-core.h>
+#include <wayland-server-core.h>
+
+#include "relay-meta.h"
+
+struct channel;
+
+struct guest_client;
+struct relay_object;
+
+/* The exception to the generic relay for one interface.  Handlers get first
+ * go at a message; they translate what must change and call
+ * relay_forward_request/relay_forward_event, or handle it entirely. */
+struct relay_override {
+	const char *interface;
+	void (*request)(struct relay_object *ro, uint32_t opcode,
+			union wl_argument *args);
+	void (*event)(struct relay_object *ro, uint32_t opcode,
+		      union wl_argument *args);
+	/* fd-carrying messages this override translates (bit = opcode) */
+	uint64_t fd_requests;
+	uint64_t fd_events;
+	/* whether the translation works on the current transport */
+	bool (*available)(const struct channel *ch);
+	/* per-object state */
+	int (*init)(struct relay_object *ro);
+	void (*fini)(struct relay_object *ro);
+};
+
+struct relay_object {
+	struct guest_client *client;  /* NULL once the client is torn down */
+	struct wl_resource *resource; /* owned by libwayland-server */
+	struct wl_proxy *proxy;       /* ours; NULL once destroyed */
+	const struct relay_meta *meta;
+	const struct relay_override *override;
+	void *override_data;
+	struct wl_list link;          /* guest_client.objects */
+};
+
+/* Pairs resource and proxy and installs the dispatchers (generic or the
+ * interface's override).  On failure destroys neither and returns NULL. */
+struct relay_object *relay_object_create(struct guest_client *gc,
+					 struct wl_resource *resource,
+					 struct wl_proxy *proxy);
+
+/* The guest's wl_display (object 1) relayed to the host's wl_display. */
+struct relay_object *relay_attach_display(struct guest_client *gc,
+					  struct wl_resource *display_resource,
+					  struct wl_display *host);
+
+/* Forward a request / event as-is after translating objects.  Both consume
+ * any fds in args (closing ours after libwayland duplicated them). */
+void relay_forward_request(struct relay_object *ro, uint32_t opcode,
+			   union wl_argument *args);
+void relay_forward_event(struct relay_object *ro, uint32_t opcode,
+			 union wl_argument *args);
+
+/* Destroys the host proxy without telling the host (teardown only). */
+void relay_object_drop_proxy(struct relay_object *ro);
+
+/* The override for an interface, or NULL: the table lives in relay.c. */
+const struct relay_override *relay_override_for(const char *interface);
+
+/* libwayland's own limit on a message's arguments (WL_CLOSURE_MAX_ARGS,
+ * private to it). */
+#define RELAY_MAX_ARGS 20
+
+/* Argument walking over a wl_message signature. */
+struct relay_arg {
+	char type;
+	bool nullable;
+};
+int relay_message_args(const struct wl_message *msg, struct relay_arg *out,
+		       int max);
+
+/* Overrides defined in their own files. */
+extern const struct relay_override registry_override;
+extern const struct relay_override keyboard_override;
+extern const struct relay_override shm_override;
+
+#endif

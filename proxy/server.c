@@ -1,0 +1,118 @@
+/*
+ * The guest-facing Wayland server: accepts guests and gives each its
+ * guest_client; runs the loop that flushes both directions after every
+ * batch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wayland-client-core.h>
+
+#include "client.h"
+#include "interfaces.h"
+#include "log.h"
+#include "server.h"
+
+/* libwayland-client reports a host protocol error's text only through its
+ * log handler, which takes no user data: this is the way back to the one
+ * context. */
+static struct wlgp_server *log_context;
+
+static void
+handle_client_log(const char *fmt, va_list ap)
+{
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	size_t n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	/* display_handle_error logs "iface@id: error code: text" */
+	const char *text = strstr(line, ": error ");
+	if (text && log_context) {
+		text = strchr(text + 8, ':');
+		snprintf(log_context->last_host_error,
+			 sizeof(log_context->last_host_error), "%s",
+			 text ? text + 2 : line);
+	}
+	wlgp_debug("host connection: %s", line);
+}
+
+static void
+handle_server_log(const char *fmt, va_list ap)
+{
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	wlgp_debug("guest connection: %s", line);
+}
+
+static void
+handle_client_created(struct wl_listener *listener, void *data)
+{
+	struct wlgp_server *server =
+		wl_container_of(listener, server, client_created);
+	struct wl_client *client = data;
+	if (!guest_client_create(server, client)) {
+		wlgp_err("out of memory for a new client");
+		wl_client_post_no_memory(client);
+	}
+}
+
+struct wlgp_server *
+wlgp_server_create(struct channel *channel)
+{
+	struct wlgp_server *server = calloc(1, sizeof(*server));
+	if (!server)
+		return NULL;
+	server->channel = channel;
+	wl_list_init(&server->clients);
+	server->relayable = interfaces_compute_relayable(channel);
+	server->display = wl_display_create();
+	if (!server->relayable || !server->display) {
+		wlgp_server_destroy(server);
+		return NULL;
+	}
+	server->loop = wl_display_get_event_loop(server->display);
+	server->client_created.notify = handle_client_created;
+	wl_display_add_client_created_listener(server->display,
+					       &server->client_created);
+	log_context = server;
+	wl_log_set_handler_client(handle_client_log);
+	wl_log_set_handler_server(handle_server_log);
+	return server;
+}
+
+void
+wlgp_server_disconnect_all(struct wlgp_server *server, const char *why)
+{
+	struct guest_client *gc, *tmp;
+	wl_list_for_each_safe(gc, tmp, &server->clients, link)
+		guest_client_close(gc, "%s", why);
+}
+
+void
+wlgp_server_destroy(struct wlgp_server *server)
+{
+	if (!server)
+		return;
+	if (server->display) {
+		wl_display_destroy_clients(server->display);
+		wl_list_remove(&server->client_created.link);
+		wl_display_destroy(server->display);
+	}
+	if (log_context == server)
+		log_context = NULL;
+	free(server->relayable);
+	free(server);
+}
+
+int
+wlgp_server_dispatch(struct wlgp_server *server, int timeout_ms)
+{
+	struct guest_client *gc, *tmp;
+	wl_list_for_each_safe(gc, tmp, &server->clients, link) {
+		if (gc->host)
+			guest_client_flush_host(gc);
+	}
+	wl_display_flush_clients(server->display);
+	return wl_event_loop_dispatch(server->loop, timeout_ms);
+}

@@ -1,0 +1,47 @@
+/*
+ * The proxy's one context: the guest-facing Wayland display, the channel
+ * to the host, and the guest clients being served.
+ */
+#ifndef WLGP_SERVER_H
+#define WLGP_SERVER_H
+
+#include <stdbool.h>
+#include <wayland-server-core.h>
+
+#include "channel.h"
+
+struct host_monitor;
+
+struct wlgp_server {
+	struct wl_display *display;
+	struct wl_event_loop *loop;
+	struct channel *channel;
+
+	struct wl_list clients; /* guest_client.link */
+	struct wl_listener client_created;
+
+	/* Which compiled-in interfaces may be offered to guests: indexed like
+	 * relay_meta_table.  See interfaces.c. */
+	bool *relayable;
+
+	struct host_monitor *monitor;
+
+	/* The text of the last protocol error libwayland-client logged: the
+	 * only place that library exposes the host's error message. */
+	char last_host_error[512];
+
+	bool quit;
+	int exit_status;
+};
+
+struct wlgp_server *wlgp_server_create(struct channel *channel);
+void wlgp_server_destroy(struct wlgp_server *server);
+
+/* Flushes every host connection and every guest; then waits for and
+ * dispatches one batch of events. */
+int wlgp_server_dispatch(struct wlgp_server *server, int timeout_ms);
+
+/* Disconnects every guest client, e.g. when the host went away. */
+void wlgp_server_disconnect_all(struct wlgp_server *server, const char *why);
+
+#endif

@@ -1,0 +1,565 @@
+"""Helpers for the wl-guest-proxy end-to-end tests.
+
+Processes, a private weston host, the proxy under test, clients, host
+screenshots and the expected test pattern.  The fixtures in conftest.py
+wrap these; tests import the plain helpers from here.
+"""
+
+import errno
+import glob
+import itertools
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zlib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+HOST_WIDTH = 1280
+HOST_HEIGHT = 720
+BACKGROUND_RGB = (0x20, 0x20, 0x20)
+
+# Deterministic weston settings (docs/test-environment.md).
+WESTON_INI = """\
+[core]
+idle-time=0
+[shell]
+animation=none
+close-animation=none
+startup-animation=none
+focus-animation=none
+panel-position=none
+background-color=0xff202020
+"""
+
+# Globals the proxy must hide because their messages carry fds it cannot
+# translate yet.
+FD_HIDDEN = {
+    "zwp_linux_dmabuf_v1",
+    "wl_data_device_manager",
+    "zwp_primary_selection_device_manager_v1",
+    "zwp_linux_explicit_synchronization_v1",
+    "wp_drm_lease_device_v1",
+}
+
+# The relayable core every proxy client must see on a weston headless host.
+CORE_RELAYED = {
+    "wl_compositor",
+    "wl_subcompositor",
+    "wl_shm",
+    "xdg_wm_base",
+    "wp_viewporter",
+    "wp_presentation",
+    "wl_output",
+}
+
+# Weston's private globals (not in wayland.xml nor wayland-protocols).
+WESTON_PRIVATE = {
+    "weston_screenshooter",
+    "weston_debug_v1",
+    "weston_desktop_shell",
+}
+
+WAYLAND_XML = "/usr/share/wayland/wayland.xml"
+
+
+def env_path(var, default):
+    value = os.environ.get(var)
+    return Path(value) if value else Path(default)
+
+
+def proxy_binary():
+    return env_path("WL_GUEST_PROXY", REPO / "build" / "proxy" / "wl-guest-proxy")
+
+
+def clients_dir():
+    return env_path("WLGP_TEST_CLIENTS_DIR", REPO / "build" / "tests" / "clients")
+
+
+def transport():
+    return os.environ.get("WLGP_TRANSPORT", "direct")
+
+
+def wayland_protocols_dir():
+    try:
+        out = subprocess.run(
+            ["pkg-config", "--variable=pkgdatadir", "wayland-protocols"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+        if out:
+            return Path(out.replace("//", "/"))
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return Path("/usr/share/wayland-protocols")
+
+
+def compiled_versions():
+    """Max interface version per interface name over wayland.xml and every
+    wayland-protocols XML: what the proxy is built against."""
+    files = [WAYLAND_XML] + sorted(
+        glob.glob(str(wayland_protocols_dir() / "**" / "*.xml"), recursive=True))
+    versions = {}
+    for f in files:
+        root = ET.parse(f).getroot()
+        for iface in root.iter("interface"):
+            name = iface.get("name")
+            version = int(iface.get("version", "1"))
+            versions[name] = max(version, versions.get(name, 0))
+    return versions
+
+
+GLOBAL_RE = re.compile(
+    r"^interface: '(?P<iface>[A-Za-z0-9_]+)',\s*version:\s*(?P<version>\d+),"
+    r"\s*name:\s*(?P<name>\d+)")
+
+
+def parse_wayland_info(text):
+    """List of (interface, version, name) from wayland-info output."""
+    out = []
+    for line in text.splitlines():
+        m = GLOBAL_RE.match(line)
+        if m:
+            out.append((m["iface"], int(m["version"]), int(m["name"])))
+    return out
+
+
+def wayland_info_sections(text):
+    """interface -> list of detail blocks (the indented lines after each
+    'interface:' line), for comparing what the proxy relays in detail."""
+    sections = {}
+    current = None
+    for line in text.splitlines():
+        m = GLOBAL_RE.match(line)
+        if m:
+            current = []
+            sections.setdefault(m["iface"], []).append(current)
+        elif current is not None and line.strip():
+            current.append(line.rstrip())
+    return sections
+
+
+# --------------------------------------------------------------------------
+# processes
+
+class Proc:
+    """A child process in its own process group, output in files."""
+
+    def __init__(self, name, argv, env, cwd, logdir):
+        self.name = name
+        self.argv = [str(a) for a in argv]
+        self.out_path = Path(logdir) / f"{name}.stdout"
+        self.err_path = Path(logdir) / f"{name}.stderr"
+        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+            self.popen = subprocess.Popen(
+                self.argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                stdout=out, stderr=err, start_new_session=True)
+        self.pid = self.popen.pid
+        self.pgid = self.pid
+
+    # -- state
+    def poll(self):
+        return self.popen.poll()
+
+    def alive(self):
+        return self.popen.poll() is None
+
+    @property
+    def returncode(self):
+        return self.popen.returncode
+
+    def stdout(self):
+        return self.out_path.read_text(errors="replace")
+
+    def stderr(self):
+        return self.err_path.read_text(errors="replace")
+
+    def describe(self):
+        rc = self.poll()
+        state = "running" if rc is None else f"exited with {rc}"
+        return (f"{self.name} ({' '.join(self.argv)}) {state}\n"
+                f"--- stdout (tail) ---\n{tail(self.stdout())}\n"
+                f"--- stderr (tail) ---\n{tail(self.stderr())}")
+
+    # -- waiting
+    def wait(self, timeout):
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def wait_for_output(self, pattern, timeout, stream="stdout"):
+        """Wait until `pattern` (regex) appears in stdout/stderr; returns the
+        match.  Raises AssertionError if the process exits first or on
+        timeout."""
+        rx = re.compile(pattern, re.M)
+        read = self.stdout if stream == "stdout" else self.stderr
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(read())
+            if m:
+                return m
+            if not self.alive():
+                m = rx.search(read())
+                if m:
+                    return m
+                raise AssertionError(
+                    f"{self.name} exited before printing {pattern!r}:\n{self.describe()}")
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{self.name} did not print {pattern!r} within {timeout}s:\n"
+                    f"{self.describe()}")
+            time.sleep(0.02)
+
+    # -- stopping
+    def signal_group(self, sig):
+        try:
+            os.killpg(self.pgid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def kill9(self):
+        """SIGKILL the process itself (not its group) and reap it."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.popen.wait(timeout=5)
+
+    def stop(self, timeout=3.0):
+        """SIGTERM the group, then SIGKILL it; always reaps."""
+        if self.alive():
+            self.signal_group(signal.SIGTERM)
+            if self.wait(timeout) is None:
+                self.signal_group(signal.SIGKILL)
+                self.wait(5)
+        # Leftover group members (a shell started by weston-terminal, the
+        # desktop-shell helper of weston...).
+        self.signal_group(signal.SIGKILL)
+        if self.alive():
+            self.popen.wait(5)
+
+
+def tail(text, lines=40):
+    parts = text.splitlines()
+    return "\n".join(parts[-lines:])
+
+
+def socket_path(runtime_dir, name):
+    return Path(name) if os.path.isabs(str(name)) else Path(runtime_dir) / name
+
+
+def socket_accepts(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.settimeout(1.0)
+        s.connect(str(path))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def wait_for_socket(path, proc, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not proc.alive():
+            raise AssertionError(
+                f"{proc.name} exited before its socket {path} was ready:\n{proc.describe()}")
+        if os.path.exists(path) and socket_accepts(path):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"socket {path} not ready within {timeout}s:\n{proc.describe()}")
+
+
+class Result:
+    def __init__(self, proc, timed_out):
+        self.returncode = proc.returncode
+        self.stdout = proc.stdout()
+        self.stderr = proc.stderr()
+        self.timed_out = timed_out
+        self.proc = proc
+
+    def describe(self):
+        return self.proc.describe()
+
+
+# --------------------------------------------------------------------------
+# the environment of one test
+
+class WlEnv:
+    """A private XDG_RUNTIME_DIR with hosts, proxies and clients in it.
+    Everything started through it is stopped by cleanup()."""
+
+    _counter = itertools.count()
+
+    def __init__(self, logdir):
+        self.logdir = Path(logdir)
+        self.logdir.mkdir(parents=True, exist_ok=True)
+        # Short path: unix socket paths are limited to 107 bytes.
+        self.runtime_dir = Path(tempfile.mkdtemp(prefix="wlgp-xdg-"))
+        os.chmod(self.runtime_dir, 0o700)
+        self.config_home = Path(tempfile.mkdtemp(prefix="wlgp-cfg-"))
+        self.weston_ini = self.logdir / "weston.ini"
+        self.weston_ini.write_text(WESTON_INI)
+        self.procs = []
+        self._names = itertools.count()
+
+    # -- environment
+    def base_env(self):
+        env = dict(os.environ)
+        for var in ("WAYLAND_DISPLAY", "WAYLAND_SOCKET", "DISPLAY", "WAYLAND_DEBUG"):
+            env.pop(var, None)
+        env["XDG_RUNTIME_DIR"] = str(self.runtime_dir)
+        env["XDG_CONFIG_HOME"] = str(self.config_home)
+        env["SHELL"] = "/bin/sh"
+        env["LC_ALL"] = "C.UTF-8"
+        return env
+
+    def client_env(self, display, extra=None):
+        env = self.base_env()
+        env["WAYLAND_DISPLAY"] = str(display)
+        if extra:
+            env.update(extra)
+        return env
+
+    def unique(self, prefix):
+        return f"{prefix}-{next(self._names)}"
+
+    def spawn(self, name, argv, env, cwd=None):
+        proc = Proc(self.unique(name), argv, env, cwd or self.logdir, self.logdir)
+        self.procs.append(proc)
+        return proc
+
+    # -- host compositor
+    def start_host(self, socket_name=None, timeout=15):
+        socket_name = socket_name or self.unique("host")
+        argv = [
+            shutil.which("weston") or "weston",
+            "--backend=headless-backend.so",
+            "--use-pixman",
+            f"--socket={socket_name}",
+            f"--config={self.weston_ini}",
+            f"--width={HOST_WIDTH}",
+            f"--height={HOST_HEIGHT}",
+            "--idle-time=0",
+            "--debug",
+        ]
+        proc = self.spawn("weston", argv, self.base_env())
+        proc.socket = socket_name
+        proc.socket_path = socket_path(self.runtime_dir, socket_name)
+        wait_for_socket(proc.socket_path, proc, timeout)
+        return proc
+
+    # -- the proxy under test
+    def proxy_argv(self, socket_name, host, extra=()):
+        argv = [str(proxy_binary()), "--socket", str(socket_name),
+                "--transport", transport()]
+        if host is not None:
+            argv += ["--host-display", str(getattr(host, "socket", host))]
+        if os.environ.get("WLGP_PROXY_VERBOSE"):
+            argv.append("--verbose")
+        return argv + list(extra)
+
+    def start_proxy(self, host, socket_name=None, extra=(), wait=True, timeout=15):
+        socket_name = socket_name or self.unique("guest")
+        proc = self.spawn("proxy", self.proxy_argv(socket_name, host, extra), self.base_env())
+        proc.socket = socket_name
+        proc.socket_path = socket_path(self.runtime_dir, socket_name)
+        if wait:
+            wait_for_socket(proc.socket_path, proc, timeout)
+        return proc
+
+    # -- clients
+    def client(self, argv, display, name=None, env=None):
+        """Start a client in the background with WAYLAND_DISPLAY=display
+        (a proxy/host Proc or a socket name)."""
+        display = getattr(display, "socket", display)
+        name = name or Path(str(argv[0])).name
+        return self.spawn(name, argv, self.client_env(display, env))
+
+    def test_client(self, name, args, display, **kw):
+        exe = clients_dir() / name
+        if not exe.exists():
+            raise AssertionError(
+                f"test client {exe} not found; build tests/clients and set "
+                "WLGP_TEST_CLIENTS_DIR")
+        return self.client([exe] + list(args), display, name=name, **kw)
+
+    def run(self, argv, display, timeout=10, name=None, env=None):
+        """Run a client to completion (killed after `timeout`)."""
+        proc = self.client(argv, display, name=name, env=env)
+        timed_out = proc.wait(timeout) is None
+        if timed_out:
+            proc.stop()
+        return Result(proc, timed_out)
+
+    def run_for(self, argv, display, seconds, name=None, env=None):
+        """Run a client for `seconds`, then stop it.  Result.timed_out is
+        True when it was still running at the end (what long-running
+        clients should do)."""
+        proc = self.client(argv, display, name=name, env=env)
+        exited = proc.wait(seconds)
+        still_running = exited is None
+        proc.stop()
+        return Result(proc, still_running)
+
+    # -- screenshots of the host
+    def screenshot(self, host, timeout=10):
+        """Host screenshot via weston-screenshooter: (width, height, rgb bytes)."""
+        shot_dir = Path(tempfile.mkdtemp(prefix="shot-", dir=self.logdir))
+        proc = self.spawn("weston-screenshooter", ["weston-screenshooter"],
+                          self.client_env(host.socket), cwd=shot_dir)
+        rc = proc.wait(timeout)
+        if rc is None:
+            proc.stop()
+            raise AssertionError(f"weston-screenshooter hung:\n{proc.describe()}")
+        shots = sorted(shot_dir.glob("wayland-screenshot-*.png"))
+        if rc != 0 or not shots:
+            raise AssertionError(f"weston-screenshooter failed:\n{proc.describe()}")
+        return decode_png(shots[-1])
+
+    # -- teardown
+    def cleanup(self):
+        # Clients first, then proxies, then hosts.
+        def rank(p):
+            if p.name.startswith("weston-") and not p.name.startswith("weston-screenshooter"):
+                return 0
+            return {"proxy": 1, "weston": 2}.get(p.name.rsplit("-", 1)[0], 0)
+        for proc in sorted(self.procs, key=rank):
+            try:
+                proc.stop(timeout=2)
+            except Exception:  # noqa: BLE001 - keep cleaning up
+                pass
+        shutil.rmtree(self.runtime_dir, ignore_errors=True)
+        shutil.rmtree(self.config_home, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------
+# pictures
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        raise AssertionError(f"{path} is not a PNG")
+    return struct.unpack(">II", head[16:24])
+
+
+def decode_png(path):
+    width, height = png_size(path)
+    convert = shutil.which("convert") or "convert"
+    out = subprocess.run([convert, str(path), "-depth", "8", "rgb:-"],
+                         capture_output=True, check=True).stdout
+    if len(out) != width * height * 3:
+        raise AssertionError(
+            f"convert gave {len(out)} bytes for a {width}x{height} picture")
+    return width, height, out
+
+
+def pattern_rgb(width, height, seed=0):
+    """The picture pattern-client draws (see tests/clients/pattern-client.c):
+    R = (x*7 + s*31) & 0xff, G = (y*5 + s*17) & 0xff, B = ((x+y)*3 + s*59) & 0xff."""
+    r_row = bytes(((x * 7 + seed * 31) & 0xff) for x in range(width))
+    b_diag = bytes((((i * 3) + seed * 59) & 0xff) for i in range(width + height))
+    out = bytearray(width * height * 3)
+    row = bytearray(width * 3)
+    row[0::3] = r_row
+    for y in range(height):
+        row[1::3] = bytes([(y * 5 + seed * 17) & 0xff]) * width
+        row[2::3] = b_diag[y:y + width]
+        out[y * width * 3:(y + 1) * width * 3] = row
+    return bytes(out)
+
+
+def compare_rgb(actual, expected, width, max_report=5):
+    """None if equal, else a description of the differences."""
+    if actual == expected:
+        return None
+    if len(actual) != len(expected):
+        return f"size differs: {len(actual)} vs {len(expected)} bytes"
+    bad = []
+    count = 0
+    for i in range(0, len(actual), 3):
+        if actual[i:i + 3] != expected[i:i + 3]:
+            count += 1
+            if len(bad) < max_report:
+                p = i // 3
+                bad.append(f"({p % width},{p // width}): got {actual[i:i + 3].hex()} "
+                           f"want {expected[i:i + 3].hex()}")
+    return f"{count} pixels differ, first: " + "; ".join(bad)
+
+
+def write_png(path, width, height, rgb):
+    """Save raw RGB as a PNG (for failure artefacts); no dependencies."""
+    raw = b"".join(b"\x00" + rgb[y * width * 3:(y + 1) * width * 3] for y in range(height))
+
+    def chunk(kind, data):
+        c = struct.pack(">I", len(data)) + kind + data
+        return c + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+
+    png = (b"\x89PNG\r\n\x1a\n"
+           + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(raw, 6))
+           + chunk(b"IEND", b""))
+    Path(path).write_bytes(png)
+
+
+# --------------------------------------------------------------------------
+# pattern-client output
+
+def alive_count(proc):
+    """Number of answered wl_display.sync heartbeats pattern-client printed."""
+    counts = re.findall(r"^ALIVE syncs=(\d+)", proc.stdout(), re.M)
+    return int(counts[-1]) if counts else 0
+
+
+def wait_alive_progress(procs, timeout=5.0, increase=2):
+    """Assert every pattern-client in procs answers at least `increase` more
+    heartbeats within timeout."""
+    start = {p: alive_count(p) for p in procs}
+    deadline = time.monotonic() + timeout
+    pending = set(procs)
+    while pending and time.monotonic() < deadline:
+        for p in list(pending):
+            if alive_count(p) >= start[p] + increase:
+                pending.discard(p)
+            elif not p.alive():
+                raise AssertionError(f"client died:\n{p.describe()}")
+        time.sleep(0.05)
+    if pending:
+        raise AssertionError("clients stopped making progress:\n" +
+                             "\n".join(p.describe() for p in pending))
+
+
+ERROR_LINE_RE = re.compile(r"error", re.I)
+
+
+def error_lines(text):
+    return [line for line in text.splitlines() if ERROR_LINE_RE.search(line)]
+
+
+def wait_until(pred, timeout, interval=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(interval)
+    return pred()
+
+
+def unlink_quiet(path):
+    try:
+        os.unlink(path)
+    except OSError as e:
+        if e.errno != errno.ENOENT:
+            raise
