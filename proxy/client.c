@@ -186,6 +186,12 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+bool
+guest_client_host_alive(const struct guest_client *gc)
+{
+	return gc->host && !gc->close_idle && wl_display_get_error(gc->host) == 0;
+}
+
 void
 guest_client_flush_host(struct guest_client *gc)
 {

@@ -50,6 +50,10 @@ struct guest_client *guest_client_create(struct wlgp_server *server,
 void guest_client_close(struct guest_client *gc, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* False once the host connection failed or the guest is being closed:
+ * nothing more may be sent to the host for it. */
+bool guest_client_host_alive(const struct guest_client *gc);
+
 /* Flush requests queued for the host; called once per loop iteration. */
 void guest_client_flush_host(struct guest_client *gc);
 

@@ -44,6 +44,7 @@ main(int argc, char **argv)
 	struct listen_socket ls = { .fd = -1, .lock_fd = -1 };
 	struct host_monitor *monitor = NULL;
 	struct child *child = NULL;
+	struct wl_event_source *sigterm = NULL, *sigint = NULL;
 	struct wlgp_server *server = NULL;
 
 	struct channel *channel = channel_create(&opts.channel, err, sizeof(err));
@@ -70,8 +71,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	ls.fd = -1; /* owned by the display now */
-	wl_event_loop_add_signal(server->loop, SIGTERM, handle_quit_signal, server);
-	wl_event_loop_add_signal(server->loop, SIGINT, handle_quit_signal, server);
+	sigterm = wl_event_loop_add_signal(server->loop, SIGTERM,
+					   handle_quit_signal, server);
+	sigint = wl_event_loop_add_signal(server->loop, SIGINT,
+					  handle_quit_signal, server);
 
 	wlgp_info("listening on %s, relaying to %s over the %s transport",
 		  ls.path, channel->host_name, channel->impl->name);
@@ -88,6 +91,10 @@ main(int argc, char **argv)
 	status = opts.command ? server->exit_status : EXIT_SUCCESS;
 
 out:
+	if (sigterm)
+		wl_event_source_remove(sigterm);
+	if (sigint)
+		wl_event_source_remove(sigint);
 	child_destroy(child);
 	host_monitor_destroy(monitor);
 	wlgp_server_destroy(server);

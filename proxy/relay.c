@@ -209,8 +209,15 @@ relay_forward_request(struct relay_object *ro, uint32_t opcode,
 	const struct wl_interface *new_iface = NULL;
 	uint32_t new_id = 0;
 
-	if (!ro->proxy) {
+	bool destructor = is_destructor(ro->meta->destructor_requests, opcode);
+	if (!guest_client_host_alive(gc)) {
+		/* The host connection is gone and this guest is being closed
+		 * (client.c): keep the guest's objects consistent, send nothing. */
 		close_fds(argv, argc, args);
+		if (destructor) {
+			relay_object_drop_proxy(ro);
+			wl_resource_destroy(ro->resource);
+		}
 		return;
 	}
 
@@ -254,7 +261,6 @@ relay_forward_request(struct relay_object *ro, uint32_t opcode,
 		}
 	}
 
-	bool destructor = is_destructor(ro->meta->destructor_requests, opcode);
 	struct wl_proxy *new_proxy = wl_proxy_marshal_array_flags(ro->proxy,
 		opcode, new_iface, wl_proxy_get_version(ro->proxy),
 		destructor ? WL_MARSHAL_FLAG_DESTROY : 0, out);

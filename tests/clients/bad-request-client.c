@@ -17,6 +17,7 @@
  * Output (stdout):
  *   SENT <mode>
  *   PROTOCOL_ERROR interface=<name> id=<object id> code=<code>
+ *   BAD_SERIAL <n>              (bad-serial mode: the serial it acked)
  *   ERROR_MESSAGE <text>        (the error's message, from libwayland's log)
  *   NO_ERROR                    (if none came within 3 s)
  * Exit status: 0 if the expected interface and code arrived, 3 if another
@@ -218,6 +219,7 @@ main(int argc, char **argv)
 			}
 		}
 		xdg_surface_ack_configure(xdg_surface, app.last_serial + 1000);
+		printf("BAD_SERIAL %u\n", app.last_serial + 1000);
 	} else if (strcmp(mode, "ack-unconstructed") == 0) {
 		xdg_surface_ack_configure(xdg_surface, 1);
 	} else if (strcmp(mode, "unconfigured-buffer") == 0) {

@@ -432,8 +432,6 @@ class WlEnv:
     def cleanup(self):
         # Clients first, then proxies, then hosts.
         def rank(p):
-            if p.name.startswith("weston-") and not p.name.startswith("weston-screenshooter"):
-                return 0
             return {"proxy": 1, "weston": 2}.get(p.name.rsplit("-", 1)[0], 0)
         for proc in sorted(self.procs, key=rank):
             try:

@@ -1,0 +1,74 @@
+"""Fixtures for the wl-guest-proxy end-to-end tests.
+
+Environment:
+  WL_GUEST_PROXY         the proxy binary (default: <repo>/build/proxy/wl-guest-proxy)
+  WLGP_TEST_CLIENTS_DIR  build dir of tests/clients (default: <repo>/build/tests/clients)
+  WLGP_TRANSPORT         passed as --transport (default: direct)
+  WLGP_PROXY_VERBOSE     if set, the proxy runs with --verbose
+Logs of every process of a test are kept in its tmp_path.
+"""
+
+import os
+import shutil
+
+import pytest
+
+import wlgp
+
+
+def pytest_report_header(config):
+    return [
+        f"wl-guest-proxy: {wlgp.proxy_binary()}",
+        f"test clients: {wlgp.clients_dir()}",
+        f"transport: {wlgp.transport()}",
+    ]
+
+
+@pytest.fixture(scope="session")
+def proxy_bin():
+    path = wlgp.proxy_binary()
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        pytest.fail(f"proxy binary {path} missing: build it or set WL_GUEST_PROXY",
+                    pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def clients_dir():
+    path = wlgp.clients_dir()
+    missing = [c for c in ("pattern-client", "garbage-client", "bad-request-client")
+               if not (path / c).is_file()]
+    if missing:
+        pytest.fail(f"test clients {missing} missing in {path}: build tests/clients "
+                    "or set WLGP_TEST_CLIENTS_DIR", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def host_tools():
+    missing = [t for t in ("weston", "weston-screenshooter", "wayland-info", "convert")
+               if shutil.which(t) is None]
+    if missing:
+        pytest.fail(f"missing host tools: {missing}", pytrace=False)
+
+
+@pytest.fixture
+def wl(tmp_path, host_tools):
+    """A private XDG_RUNTIME_DIR (mode 700) and the processes of one test."""
+    env = wlgp.WlEnv(tmp_path)
+    try:
+        yield env
+    finally:
+        env.cleanup()
+
+
+@pytest.fixture
+def host(wl):
+    """A private weston headless host (pixman, deterministic shell config)."""
+    return wl.start_host()
+
+
+@pytest.fixture
+def proxy(wl, host, proxy_bin):
+    """The proxy under test, on its own socket, relaying to `host`."""
+    return wl.start_proxy(host)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs the whole suite: unit tests (meson test) and end-to-end tests
+# (pytest, real weston + real clients + the real binary), first on a normal
+# build, then on an ASan+UBSan build.  Prints one closing summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=/usr/bin/python3
+RESULTS=$(mktemp -d)
+status=0
+
+build() { # DIR [meson options...]
+	local dir=$1; shift
+	{ [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"; } && ninja -C "$dir"
+}
+
+run_suite() { # NAME BUILD_DIR [env...]
+	local name=$1 dir=$2; shift 2
+	echo "== $name: unit tests"
+	env "$@" meson test -C "$dir" --print-errorlogs --logbase "unit-$name" ||
+		status=1
+	cp "$dir/meson-logs/unit-$name.junit.xml" "$RESULTS/" 2>/dev/null
+	echo "== $name: end-to-end tests"
+	env "$@" WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
+		WLGP_TEST_CLIENTS_DIR="$PWD/$dir/tests/clients" \
+		$PYTHON -m pytest -q -p no:cacheprovider tests/e2e \
+		--junitxml="$RESULTS/e2e-$name.xml" || status=1
+}
+
+build build || exit 1
+run_suite direct build WLGP_TRANSPORT=direct
+
+build build-asan -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+run_suite asan build-asan WLGP_TRANSPORT=direct \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+$PYTHON - "$RESULTS" <<'PY'
+import sys, glob, xml.etree.ElementTree as ET
+passed = failed = skipped = 0
+for f in glob.glob(sys.argv[1] + '/*.xml'):
+    for case in ET.parse(f).getroot().iter('testcase'):
+        if case.find('failure') is not None or case.find('error') is not None:
+            failed += 1
+        elif case.find('skipped') is not None:
+            skipped += 1
+        else:
+            passed += 1
+print(f'{passed} passed, {failed} failed, {skipped} skipped')
+PY
+exit $status
