@@ -5,6 +5,7 @@
  * (interface and version travel with it), which the generic relay cannot
  * resolve on its own.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wayland-client-protocol.h>
@@ -20,6 +21,10 @@ struct registry_global {
 	uint32_t name;
 	uint32_t version; /* as advertised to the guest */
 	const struct relay_meta *meta;
+	/* The host removed it.  Kept until the registry dies: as with
+	 * libwayland-server's wl_global_remove, a bind already in flight must
+	 * still reach the host rather than become an error here. */
+	bool removed;
 	struct wl_list link;
 };
 
@@ -31,7 +36,8 @@ static struct registry_global *
 registry_find(struct registry *reg, uint32_t name)
 {
 	struct registry_global *g;
-	wl_list_for_each(g, &reg->globals, link) {
+	/* Newest first: a host may reuse a removed global's name. */
+	wl_list_for_each_reverse(g, &reg->globals, link) {
 		if (g->name == name)
 			return g;
 	}
@@ -65,11 +71,10 @@ static void
 registry_handle_global_remove(struct relay_object *ro, uint32_t name)
 {
 	struct registry_global *g = registry_find(ro->override_data, name);
-	if (!g)
+	if (!g || g->removed)
 		return; /* one we hid */
+	g->removed = true;
 	wl_registry_send_global_remove(ro->resource, name);
-	wl_list_remove(&g->link);
-	free(g);
 }
 
 static void
