@@ -36,7 +36,8 @@ def proxy_bin():
 @pytest.fixture(scope="session")
 def clients_dir():
     path = wlgp.clients_dir()
-    missing = [c for c in ("pattern-client", "garbage-client", "bad-request-client")
+    missing = [c for c in ("pattern-client", "garbage-client", "bad-request-client",
+                         "slow-reader-client")
                if not (path / c).is_file()]
     if missing:
         pytest.fail(f"test clients {missing} missing in {path}: build tests/clients "
@@ -58,8 +59,12 @@ def wl(tmp_path, host_tools):
     env = wlgp.WlEnv(tmp_path)
     try:
         yield env
+        problems = env.finish_proxies()
     finally:
         env.cleanup()
+    if problems:
+        pytest.fail("proxy teardown: " + "; ".join(problems) + f" (logs in {tmp_path})",
+                    pytrace=False)
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ def infos(tmp_path_factory, host_tools, proxy_bin):
         via = env.run(["wayland-info"], proxy, timeout=10)
         assert via.returncode == 0, via.describe()
         proxy_alive = proxy.alive()
+        problems = env.finish_proxies()
+        assert not problems, problems
         yield {"direct": direct, "via": via, "proxy_alive": proxy_alive,
                "proxy": proxy.describe()}
     finally:

@@ -328,6 +328,13 @@ class WlEnv:
     def client_env(self, display, extra=None):
         env = self.base_env()
         env["WAYLAND_DISPLAY"] = str(display)
+        # Clients are not under test: in a sanitizer build (b_sanitize is
+        # project wide, so tests/clients get it too) they may leave their
+        # Wayland objects to exit(); only the proxy is leak-checked.
+        if "ASAN_OPTIONS" in env:
+            env["ASAN_OPTIONS"] += ":detect_leaks=0"
+        else:
+            env["ASAN_OPTIONS"] = "detect_leaks=0"
         if extra:
             env.update(extra)
         return env
@@ -362,17 +369,25 @@ class WlEnv:
 
     # -- the proxy under test
     def proxy_argv(self, socket_name, host, extra=()):
-        argv = [str(proxy_binary()), "--socket", str(socket_name),
-                "--transport", transport()]
+        argv = [str(proxy_binary())]
+        if socket_name is not None:
+            argv += ["--socket", str(socket_name)]
+        argv += ["--transport", transport()]
         if host is not None:
             argv += ["--host-display", str(getattr(host, "socket", host))]
         if os.environ.get("WLGP_PROXY_VERBOSE"):
             argv.append("--verbose")
         return argv + list(extra)
 
+    def spawn_proxy(self, argv, name="proxy", env=None):
+        """Start a proxy process (any command line); it is checked at teardown."""
+        proc = self.spawn(name, argv, env or self.base_env())
+        proc.is_proxy = True
+        return proc
+
     def start_proxy(self, host, socket_name=None, extra=(), wait=True, timeout=15):
         socket_name = socket_name or self.unique("guest")
-        proc = self.spawn("proxy", self.proxy_argv(socket_name, host, extra), self.base_env())
+        proc = self.spawn_proxy(self.proxy_argv(socket_name, host, extra))
         proc.socket = socket_name
         proc.socket_path = socket_path(self.runtime_dir, socket_name)
         if wait:
@@ -429,6 +444,28 @@ class WlEnv:
         return decode_png(shots[-1])
 
     # -- teardown
+    def finish_proxies(self, term_timeout=5.0):
+        """SIGTERM every proxy still running and check it exits with 0, and
+        that no proxy printed a sanitizer report.  Returns the problems."""
+        problems = []
+        for proc in self.procs:
+            if not getattr(proc, "is_proxy", False):
+                continue
+            if proc.alive():
+                try:
+                    os.kill(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+                rc = proc.wait(term_timeout)
+                if rc is None:
+                    problems.append(f"{proc.name} still running {term_timeout}s after SIGTERM")
+                elif rc != 0:
+                    problems.append(f"{proc.name} exited with {rc} on SIGTERM at teardown")
+            m = SANITIZER_RE.search(proc.stderr())
+            if m:
+                problems.append(f"{proc.name} printed a sanitizer report ({m[0]!r})")
+        return problems
+
     def cleanup(self):
         # Clients first, then proxies, then hosts.
         def rank(p):
@@ -513,6 +550,28 @@ def write_png(path, width, height, rgb):
 
 
 # --------------------------------------------------------------------------
+# pattern-client on screen
+
+def check_screenshot(wl, host, seed, tag):
+    width, height, rgb = wl.screenshot(host)
+    assert (width, height) == (HOST_WIDTH, HOST_HEIGHT)
+    expected = pattern_rgb(width, height, seed)
+    diff = compare_rgb(rgb, expected, width)
+    if diff:
+        write_png(wl.logdir / f"{tag}-expected.png", width, height, expected)
+        write_png(wl.logdir / f"{tag}-actual.png", width, height, rgb)
+    assert diff is None, f"{diff} (pictures in {wl.logdir})"
+
+
+def start_pattern(wl, display, args):
+    client = wl.test_client("pattern-client", args, display)
+    m = client.wait_for_output(r"^READY (\d+)x(\d+)$", 10)
+    assert (int(m[1]), int(m[2])) == (HOST_WIDTH, HOST_HEIGHT), \
+        f"fullscreen configure gave {m[1]}x{m[2]}"
+    return client
+
+
+# --------------------------------------------------------------------------
 # pattern-client output
 
 def alive_count(proc):
@@ -540,6 +599,10 @@ def wait_alive_progress(procs, timeout=5.0, increase=2):
 
 
 ERROR_LINE_RE = re.compile(r"error", re.I)
+
+SANITIZER_RE = re.compile(
+    r"ERROR: (?:Address|Leak|Memory|Thread)Sanitizer|runtime error:|"
+    r"UndefinedBehaviorSanitizer|AddressSanitizer:DEADLYSIGNAL")
 
 
 def error_lines(text):

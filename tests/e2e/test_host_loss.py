@@ -1,0 +1,40 @@
+"""The host compositor dies: clients go, the proxy stays, a new host works."""
+
+import signal
+
+import wlgp
+
+
+def test_host_dies_and_comes_back(wl, host, proxy, clients_dir):
+    pattern = wl.test_client("pattern-client", ["--animate", "--size", "200x150"], proxy)
+    pattern.wait_for_output(r"^READY", 10)
+    shm = wl.client(["weston-simple-shm"], proxy)
+    wlgp.wait_alive_progress([pattern])
+    assert shm.alive(), shm.describe()
+
+    host.signal_group(signal.SIGKILL)
+    assert host.wait(5) is not None
+
+    # Every client of the dead host is disconnected...
+    assert pattern.wait(5) is not None, "client not disconnected:\n" + pattern.describe()
+    assert pattern.returncode != 0, pattern.describe()
+    assert shm.wait(5) is not None, "client not disconnected:\n" + shm.describe()
+    # ...but the proxy keeps running and listening.
+    assert proxy.alive(), proxy.describe()
+    assert wlgp.socket_accepts(proxy.socket_path)
+
+    # A client arriving while there is no host is turned away, quickly.
+    orphan = wl.run(["wayland-info"], proxy, timeout=8, name="wayland-info-nohost")
+    assert not orphan.timed_out, "client hangs while the host is down:\n" + orphan.describe()
+    # (wayland-info exits 0 even after a protocol error: look at what it listed.)
+    assert not wlgp.parse_wayland_info(orphan.stdout), \
+        "globals listed with no host behind the proxy:\n" + orphan.describe()
+    assert proxy.alive(), proxy.describe()
+
+    # A new host on the same socket name serves new clients.
+    new_host = wl.start_host(socket_name=host.socket)
+    info = wl.run(["wayland-info"], proxy, timeout=10)
+    assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
+    wlgp.start_pattern(wl, proxy, ["--seed", "5"])
+    wlgp.check_screenshot(wl, new_host, 5, "new-host")
+    assert proxy.alive(), proxy.describe()
