@@ -18,19 +18,28 @@ enum channel_kind {
 
 struct channel;
 
+/* Shareable memory the host can map: what host wl_shm pools are made of.
+ * Mapped once, read-write, pre-faulted. */
+struct channel_memory {
+	int fd;      /* what goes to the host in wl_shm.create_pool */
+	void *data;
+	size_t size;
+};
+
 struct channel_impl {
 	const char *name;
 	/* Returns a connected stream socket for libwayland-client, or -1 with
 	 * a message for the user in err. */
 	int (*open_context)(struct channel *ch, char *err, size_t errlen);
+	/* 0, or -1 with errno set. */
+	int (*alloc_memory)(struct channel *ch, size_t size,
+			    struct channel_memory *out);
+	void (*free_memory)(struct channel *ch, struct channel_memory *mem);
 	void (*destroy)(struct channel *ch);
 };
 
 struct channel {
 	const struct channel_impl *impl;
-	/* Whether an fd of this machine is meaningful on the host side.  Only
-	 * true for direct: across the device only vfds exist. */
-	bool passes_local_fds;
 	/* Human-readable name of the host end, for messages. */
 	char host_name[256];
 };
@@ -51,6 +60,18 @@ static inline int
 channel_open_context(struct channel *ch, char *err, size_t errlen)
 {
 	return ch->impl->open_context(ch, err, errlen);
+}
+
+static inline int
+channel_alloc_memory(struct channel *ch, size_t size, struct channel_memory *out)
+{
+	return ch->impl->alloc_memory(ch, size, out);
+}
+
+static inline void
+channel_free_memory(struct channel *ch, struct channel_memory *mem)
+{
+	ch->impl->free_memory(ch, mem);
 }
 
 /* Transports */

@@ -3,9 +3,11 @@
  * (development, nesting, tests).  A context is a plain connect(2).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -36,6 +38,45 @@ direct_open_context(struct channel *ch, char *err, size_t errlen)
 	return fd;
 }
 
+/* On direct the host maps our memfd itself. */
+static int
+direct_alloc_memory(struct channel *ch, size_t size, struct channel_memory *out)
+{
+	int fd = memfd_create("wl-guest-proxy-host-buffer",
+			      MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) < 0)
+		goto fail;
+	/* Nobody may shrink it under the host's mapping. */
+	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL);
+	/* MAP_POPULATE: first-touch page faults would otherwise cost as
+	 * much as the first copies into the buffer. */
+	out->data = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (out->data == MAP_FAILED)
+		goto fail;
+	out->fd = fd;
+	out->size = size;
+	return 0;
+fail:;
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+static void
+direct_free_memory(struct channel *ch, struct channel_memory *mem)
+{
+	if (mem->data)
+		munmap(mem->data, mem->size);
+	if (mem->fd >= 0)
+		close(mem->fd);
+	mem->data = NULL;
+	mem->fd = -1;
+}
+
 static void
 direct_destroy(struct channel *ch)
 {
@@ -45,6 +86,8 @@ direct_destroy(struct channel *ch)
 static const struct channel_impl direct_impl = {
 	.name = "direct",
 	.open_context = direct_open_context,
+	.alloc_memory = direct_alloc_memory,
+	.free_memory = direct_free_memory,
 	.destroy = direct_destroy,
 };
 
@@ -86,7 +129,6 @@ channel_direct_create(const char *host_display, char *err, size_t errlen)
 		return NULL;
 	}
 	dc->base.impl = &direct_impl;
-	dc->base.passes_local_fds = true;
 	snprintf(dc->base.host_name, sizeof(dc->base.host_name), "%s",
 		 dc->addr.sun_path);
 	return &dc->base;

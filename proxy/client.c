@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <wayland-client-core.h>
+#include <wayland-client-protocol.h>
 #include <wayland-server-protocol.h>
 
 #include "client.h"
@@ -209,6 +209,39 @@ guest_client_flush_host(struct guest_client *gc)
 		host_source_set_mask(gc, gc->host_mask & ~WL_EVENT_WRITABLE);
 }
 
+static void
+handle_private_global(void *data, struct wl_registry *registry, uint32_t name,
+		      const char *interface, uint32_t version)
+{
+	struct guest_client *gc = data;
+	if (!gc->host_shm && strcmp(interface, wl_shm_interface.name) == 0)
+		gc->host_shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+}
+
+static void
+handle_private_global_remove(void *data, struct wl_registry *registry,
+			     uint32_t name)
+{
+}
+
+static const struct wl_registry_listener private_registry_listener = {
+	.global = handle_private_global,
+	.global_remove = handle_private_global_remove,
+};
+
+/* Our get_registry goes out before any guest request on this connection,
+ * so the host's answer is dispatched before the guest can have seen
+ * wl_shm and committed a buffer. */
+static bool
+bind_private_globals(struct guest_client *gc)
+{
+	gc->host_registry = wl_display_get_registry(gc->host);
+	if (!gc->host_registry)
+		return false;
+	wl_registry_add_listener(gc->host_registry, &private_registry_listener, gc);
+	return true;
+}
+
 struct guest_client *
 guest_client_create(struct wlgp_server *server, struct wl_client *client)
 {
@@ -244,7 +277,7 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 					       gc->host_mask, handle_host_fd, gc);
 	gc->display_object = relay_attach_display(gc,
 		wl_client_get_object(client, 1), gc->host);
-	if (!gc->host_source || !gc->display_object) {
+	if (!gc->host_source || !gc->display_object || !bind_private_globals(gc)) {
 		guest_client_close(gc, "out of memory");
 		return gc;
 	}
@@ -267,6 +300,10 @@ guest_client_destroy(struct guest_client *gc)
 		wl_list_init(&ro->link);
 	}
 	free(gc->display_object);
+	if (gc->host_shm)
+		wl_shm_destroy(gc->host_shm);
+	if (gc->host_registry)
+		wl_registry_destroy(gc->host_registry);
 	if (gc->close_idle)
 		wl_event_source_remove(gc->close_idle);
 	if (gc->drain_source)

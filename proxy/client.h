@@ -17,6 +17,12 @@
 
 struct wlgp_server;
 struct relay_object;
+struct wl_shm;
+struct wl_registry;
+
+/* Host buffer memory one guest client may hold: bounds what a guest can
+ * make the transport allocate. */
+#define GUEST_CLIENT_HOST_MEMORY_LIMIT ((size_t)512 << 20)
 
 struct guest_client {
 	struct wlgp_server *server;
@@ -34,6 +40,12 @@ struct guest_client {
 	struct wl_event_source *drain_source;
 
 	struct wl_event_source *close_idle;
+
+	/* The proxy's own view of the host, for host buffers: a private
+	 * registry and wl_shm on this client's connection. */
+	struct wl_registry *host_registry;
+	struct wl_shm *host_shm;
+	size_t host_memory; /* bytes of host buffers held */
 
 	struct wl_list objects; /* relay_object.link */
 	struct relay_object *display_object;

@@ -27,6 +27,9 @@ static const struct relay_override *const overrides[] = {
 	&registry_override,
 	&keyboard_override,
 	&shm_override,
+	&surface_override,
+	&viewporter_override,
+	&viewport_override,
 };
 
 const struct relay_override *
@@ -81,8 +84,11 @@ close_fds(const struct relay_arg *argv, int argc, union wl_argument *args)
 static struct relay_object *
 relay_object_from_resource(struct wl_resource *resource)
 {
-	/* Every resource a guest can name is one the relay created (object 1
-	 * included: relay_attach_display takes it over). */
+	/* Not every resource is relayed: guest shm pools and buffers stay in
+	 * the proxy (shm.c). */
+	const struct relay_meta *meta = relay_meta_by_name(wl_resource_get_class(resource));
+	if (!meta || !wl_resource_instance_of(resource, meta->interface, &relay_tag))
+		return NULL;
 	return wl_resource_get_user_data(resource);
 }
 
@@ -157,6 +163,8 @@ relay_attach_display(struct guest_client *gc, struct wl_resource *display_resour
 void
 relay_object_drop_proxy(struct relay_object *ro)
 {
+	if (ro->override && ro->override->drop_host && ro->client)
+		ro->override->drop_host(ro);
 	if (ro->proxy && ro != ro->client->display_object)
 		wl_proxy_destroy(ro->proxy);
 	ro->proxy = NULL;
@@ -188,7 +196,7 @@ static int
 relay_dispatch_request(const void *impl, void *target, uint32_t opcode,
 		       const struct wl_message *msg, union wl_argument *args)
 {
-	struct relay_object *ro = relay_object_from_resource(target);
+	struct relay_object *ro = wl_resource_get_user_data(target);
 	if (ro->override && ro->override->request)
 		ro->override->request(ro, opcode, args);
 	else

@@ -39,9 +39,13 @@ struct relay_override {
 	uint64_t fd_events;
 	/* whether the translation works on the current transport */
 	bool (*available)(const struct channel *ch);
-	/* per-object state */
+	/* per-object state: init when the pair is made, fini when the guest
+	 * resource is destroyed; drop_host when the host side goes first
+	 * (guest teardown), to release host objects of the override's own
+	 * while the host connection still exists */
 	int (*init)(struct relay_object *ro);
 	void (*fini)(struct relay_object *ro);
+	void (*drop_host)(struct relay_object *ro);
 };
 
 struct relay_object {
@@ -94,5 +98,8 @@ int relay_message_args(const struct wl_message *msg, struct relay_arg *out,
 extern const struct relay_override registry_override;
 extern const struct relay_override keyboard_override;
 extern const struct relay_override shm_override;
+extern const struct relay_override surface_override;
+extern const struct relay_override viewporter_override;
+extern const struct relay_override viewport_override;
 
 #endif

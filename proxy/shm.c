@@ -1,22 +1,348 @@
 /*
- * wl_shm: create_pool carries the guest's pool fd.  Only on the direct
- * transport does that fd mean anything to the host, so only there is it
- * passed through; elsewhere wl_shm stays hidden until the copy engine
- * (copy/) mirrors pools into transport memory.
+ * wl_shm: the generic relay cannot forward create_pool, because the pool
+ * fd means nothing to the host across the device.  The guest's pools and
+ * buffers live here instead; the host's wl_shm object still relays the
+ * format list, which is also what create_buffer is checked against.
+ *
+ * Checks and error texts follow libwayland-server's own wl_shm, so a
+ * client sees the same errors it would see on a real compositor, plus one
+ * stricter check the copy needs: a row must fit its stride.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <wayland-client-protocol.h>
+#include <wayland-server-protocol.h>
 
-#include "channel.h"
+#include "client.h"
 #include "relay.h"
+#include "shm.h"
+#include "shm_format.h"
+
+struct shm_global {
+	struct wl_array formats; /* uint32_t, as the host advertised them */
+};
+
+struct shm_pool {
+	struct wl_resource *resource; /* NULL once the guest destroyed it */
+	int refcount;                 /* the resource + each buffer */
+	char *data;
+	int32_t size;
+	int fd;                       /* kept for resize */
+	struct wl_array formats;      /* snapshot of the host's list */
+	bool sigbus;                  /* a read faulted: memfd truncated */
+};
+
+/* The one pool being read right now.  A SIGBUS handler gets no user data,
+ * so this is the way to it; the proxy is single-threaded. */
+static struct shm_pool *sigbus_pool;
+static struct sigaction sigbus_previous;
+static bool sigbus_installed;
+
+static const struct wl_buffer_interface shm_buffer_impl;
+static const struct wl_shm_pool_interface shm_pool_impl;
+
+static void
+shm_pool_unref(struct shm_pool *pool)
+{
+	if (--pool->refcount > 0)
+		return;
+	munmap(pool->data, (size_t)pool->size);
+	close(pool->fd);
+	wl_array_release(&pool->formats);
+	free(pool);
+}
+
+static void
+reraise_sigbus(void)
+{
+	sigaction(SIGBUS, &sigbus_previous, NULL);
+	raise(SIGBUS);
+}
+
+static void
+handle_sigbus(int signo, siginfo_t *info, void *context)
+{
+	struct shm_pool *pool = sigbus_pool;
+	char *addr = info->si_addr;
+	if (!pool || addr < pool->data || addr >= pool->data + pool->size) {
+		reraise_sigbus();
+		return;
+	}
+	pool->sigbus = true;
+	/* Zero pages over the whole pool: the faulting read is retried and
+	 * succeeds, and the copy finishes with garbage we then discard. */
+	if (mmap(pool->data, (size_t)pool->size, PROT_READ,
+		 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+		reraise_sigbus();
+}
+
+static void
+install_sigbus_handler(void)
+{
+	if (sigbus_installed)
+		return;
+	struct sigaction sa = {
+		.sa_sigaction = handle_sigbus,
+		.sa_flags = SA_SIGINFO | SA_NODEFER,
+	};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &sigbus_previous);
+	sigbus_installed = true;
+}
+
+/* wl_buffer */
+
+struct shm_buffer *
+shm_buffer_from_resource(struct wl_resource *resource)
+{
+	if (!resource || !wl_resource_instance_of(resource, &wl_buffer_interface,
+						  &shm_buffer_impl))
+		return NULL;
+	return wl_resource_get_user_data(resource);
+}
+
+const void *
+shm_buffer_begin_access(struct shm_buffer *buffer)
+{
+	sigbus_pool = buffer->pool;
+	return buffer->pool->data + buffer->offset;
+}
+
+bool
+shm_buffer_end_access(struct shm_buffer *buffer)
+{
+	sigbus_pool = NULL;
+	return !buffer->pool->sigbus;
+}
+
+static void
+shm_buffer_handle_destroy_request(struct wl_client *client,
+				  struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wl_buffer_interface shm_buffer_impl = {
+	.destroy = shm_buffer_handle_destroy_request,
+};
+
+static void
+shm_buffer_handle_resource_destroy(struct wl_resource *resource)
+{
+	struct shm_buffer *buffer = wl_resource_get_user_data(resource);
+	wl_signal_emit(&buffer->destroy_signal, buffer);
+	shm_pool_unref(buffer->pool);
+	free(buffer);
+}
+
+/* wl_shm_pool */
 
 static bool
-shm_available(const struct channel *ch)
+format_advertised(const struct wl_array *formats, uint32_t format)
 {
-	return ch->passes_local_fds;
+	/* argb8888 and xrgb8888 are always supported (wl_shm.format) */
+	if (format == WL_SHM_FORMAT_ARGB8888 || format == WL_SHM_FORMAT_XRGB8888)
+		return true;
+	const uint32_t *f;
+	wl_array_for_each(f, formats) {
+		if (*f == format)
+			return true;
+	}
+	return false;
+}
+
+static bool
+buffer_fits_pool(const struct shm_pool *pool, int32_t offset, int32_t width,
+		 int32_t height, int32_t stride, unsigned bpp)
+{
+	if (offset < 0 || width <= 0 || height <= 0 || stride <= 0)
+		return false;
+	if ((int64_t)stride < (int64_t)width * bpp)
+		return false;
+	return (int64_t)offset + (int64_t)stride * height <= pool->size;
+}
+
+static void
+shm_pool_handle_create_buffer(struct wl_client *client,
+			      struct wl_resource *resource, uint32_t id,
+			      int32_t offset, int32_t width, int32_t height,
+			      int32_t stride, uint32_t format)
+{
+	struct shm_pool *pool = wl_resource_get_user_data(resource);
+	unsigned bpp = shm_format_bytes_per_pixel(format);
+	if (!format_advertised(&pool->formats, format) || bpp == 0) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FORMAT,
+				       "invalid format 0x%x", format);
+		return;
+	}
+	if (!buffer_fits_pool(pool, offset, width, height, stride, bpp)) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_STRIDE,
+				       "invalid width, height or stride (%dx%d, %u)",
+				       width, height, stride);
+		return;
+	}
+
+	struct shm_buffer *buffer = calloc(1, sizeof(*buffer));
+	if (!buffer) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	buffer->resource = wl_resource_create(client, &wl_buffer_interface, 1, id);
+	if (!buffer->resource) {
+		free(buffer);
+		wl_client_post_no_memory(client);
+		return;
+	}
+	buffer->pool = pool;
+	pool->refcount++;
+	buffer->offset = offset;
+	buffer->width = width;
+	buffer->height = height;
+	buffer->stride = stride;
+	buffer->format = format;
+	buffer->bytes_per_pixel = bpp;
+	wl_signal_init(&buffer->destroy_signal);
+	wl_resource_set_implementation(buffer->resource, &shm_buffer_impl, buffer,
+				       shm_buffer_handle_resource_destroy);
+}
+
+static void
+shm_pool_handle_destroy_request(struct wl_client *client,
+				struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+shm_pool_handle_resize(struct wl_client *client, struct wl_resource *resource,
+		       int32_t size)
+{
+	struct shm_pool *pool = wl_resource_get_user_data(resource);
+	if (size < pool->size) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "shrinking pool invalid");
+		return;
+	}
+	void *data = mremap(pool->data, (size_t)pool->size, (size_t)size,
+			    MREMAP_MAYMOVE);
+	if (data == MAP_FAILED) {
+		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
+				       "failed mremap");
+		return;
+	}
+	pool->data = data;
+	pool->size = size;
+}
+
+static const struct wl_shm_pool_interface shm_pool_impl = {
+	.create_buffer = shm_pool_handle_create_buffer,
+	.destroy = shm_pool_handle_destroy_request,
+	.resize = shm_pool_handle_resize,
+};
+
+static void
+shm_pool_handle_resource_destroy(struct wl_resource *resource)
+{
+	struct shm_pool *pool = wl_resource_get_user_data(resource);
+	pool->resource = NULL;
+	shm_pool_unref(pool);
+}
+
+/* wl_shm */
+
+static void
+shm_create_pool(struct relay_object *ro, uint32_t id, int fd, int32_t size)
+{
+	struct shm_global *shm = ro->override_data;
+	struct wl_client *client = ro->client->client;
+
+	if (size <= 0) {
+		wl_resource_post_error(ro->resource, WL_SHM_ERROR_INVALID_STRIDE,
+				       "invalid size (%d)", size);
+		close(fd);
+		return;
+	}
+	struct shm_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool) {
+		wl_client_post_no_memory(client);
+		close(fd);
+		return;
+	}
+	pool->fd = fd;
+	pool->size = size;
+	pool->refcount = 1;
+	wl_array_init(&pool->formats);
+	/* Read-only: the proxy only ever copies out of a guest pool. */
+	pool->data = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	if (pool->data == MAP_FAILED) {
+		wl_resource_post_error(ro->resource, WL_SHM_ERROR_INVALID_FD,
+				       "failed mmap fd %d: %s", fd, strerror(errno));
+		close(fd);
+		free(pool);
+		return;
+	}
+	if (!wl_array_add(&pool->formats, shm->formats.size) ||
+	    !(pool->resource = wl_resource_create(client, &wl_shm_pool_interface,
+						  1, id))) {
+		wl_client_post_no_memory(client);
+		shm_pool_unref(pool);
+		return;
+	}
+	memcpy(pool->formats.data, shm->formats.data, shm->formats.size);
+	wl_resource_set_implementation(pool->resource, &shm_pool_impl, pool,
+				       shm_pool_handle_resource_destroy);
+	install_sigbus_handler();
+}
+
+static void
+shm_request(struct relay_object *ro, uint32_t opcode, union wl_argument *args)
+{
+	if (opcode == WL_SHM_CREATE_POOL)
+		shm_create_pool(ro, args[0].n, args[1].h, args[2].i);
+	else
+		relay_forward_request(ro, opcode, args);
+}
+
+static void
+shm_event(struct relay_object *ro, uint32_t opcode, union wl_argument *args)
+{
+	struct shm_global *shm = ro->override_data;
+	if (opcode == WL_SHM_FORMAT) {
+		uint32_t *f = wl_array_add(&shm->formats, sizeof(*f));
+		if (f)
+			*f = args[0].u;
+	}
+	relay_forward_event(ro, opcode, args);
+}
+
+static int
+shm_init(struct relay_object *ro)
+{
+	struct shm_global *shm = calloc(1, sizeof(*shm));
+	if (!shm)
+		return -1;
+	wl_array_init(&shm->formats);
+	ro->override_data = shm;
+	return 0;
+}
+
+static void
+shm_fini(struct relay_object *ro)
+{
+	struct shm_global *shm = ro->override_data;
+	wl_array_release(&shm->formats);
+	free(shm);
 }
 
 const struct relay_override shm_override = {
 	.interface = "wl_shm",
+	.request = shm_request,
+	.event = shm_event,
 	.fd_requests = 1u << WL_SHM_CREATE_POOL,
-	.available = shm_available,
+	.init = shm_init,
+	.fini = shm_fini,
 };

@@ -188,8 +188,10 @@ test_overrides(void)
 	const struct relay_override *kbd = relay_override_for("wl_keyboard");
 	CHECK(kbd && kbd->fd_events == 1ull << WL_KEYBOARD_KEYMAP);
 	const struct relay_override *shm = relay_override_for("wl_shm");
-	CHECK(shm && shm->fd_requests == 1ull << WL_SHM_CREATE_POOL && shm->available);
-	CHECK(!relay_override_for("wl_surface"));
+	CHECK(shm && shm->fd_requests == 1ull << WL_SHM_CREATE_POOL &&
+	      shm->request && shm->event);
+	const struct relay_override *surface = relay_override_for("wl_surface");
+	CHECK(surface && surface->request && surface->drop_host);
 	CHECK(!relay_override_for("test_unknown_v1"));
 }
 
@@ -204,10 +206,10 @@ relayable(const bool *table, const char *name)
 static void
 test_relayable(void)
 {
-	/* A channel that passes local fds (direct) and one that does not
-	 * (virtwl); only passes_local_fds matters to the decision. */
-	struct channel direct = { .passes_local_fds = true };
-	struct channel device = { .passes_local_fds = false };
+	/* Every fd translation the proxy has works on every transport, so
+	 * the decision is the same for any channel. */
+	struct channel direct = { 0 };
+	struct channel device = { 0 };
 	bool *on_direct = interfaces_compute_relayable(&direct);
 	bool *on_device = interfaces_compute_relayable(&device);
 	CHECK(on_direct && on_device);
@@ -218,9 +220,10 @@ test_relayable(void)
 		CHECK_MSG(relayable(on_direct, always[i]), "%s on direct", always[i]);
 		CHECK_MSG(relayable(on_device, always[i]), "%s on device", always[i]);
 	}
-	/* wl_shm's pool fd is meaningful to the host only on direct. */
+	/* wl_shm's pool is copied into transport memory (shm.c, surface.c),
+	 * never passed through. */
 	CHECK(relayable(on_direct, "wl_shm"));
-	CHECK(!relayable(on_device, "wl_shm"));
+	CHECK(relayable(on_device, "wl_shm"));
 	/* Untranslated fds: wl_data_offer.receive, wl_data_source.send,
 	 * zwp_linux_buffer_params_v1.add. */
 	CHECK(!relayable(on_direct, "wl_data_device_manager"));

@@ -1,0 +1,328 @@
+/*
+ * wl_surface: where guest pixels cross to the host.  A guest shm buffer
+ * cannot be attached on the host (shm.c keeps it here), so on commit the
+ * damaged pixels are copied into one of the surface's host buffers and
+ * that buffer is attached instead.  Everything else, damage included, is
+ * relayed as the guest sent it: after the copy the host buffer holds the
+ * guest's picture exactly, so the guest's own damage describes it.
+ *
+ * The copy costs what changed: each host buffer's ring slot remembers the
+ * union of damage since it was last written (copy/buffer_ring.h), and the
+ * guest's buffer is released as soon as its pixels are copied.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wayland-client-protocol.h>
+#include <wayland-server-protocol.h>
+
+#include "buffer_ring.h"
+#include "client.h"
+#include "copy.h"
+#include "damage.h"
+#include "host_buffer.h"
+#include "log.h"
+#include "relay.h"
+#include "shm.h"
+#include "shm_format.h"
+#include "surface.h"
+
+/* How many host buffers one surface may have in flight. */
+#define SURFACE_HOST_BUFFERS 4
+
+struct surface_state {
+	struct relay_object *ro;
+	struct buffer_ring ring;
+	struct host_buffer *buffers[RING_MAX_BUFFERS];
+	uint32_t commits;
+
+	/* Double-buffered state, applied on commit as wl_surface does. */
+	struct shm_buffer *pending_buffer; /* attached, not committed */
+	struct wl_listener pending_buffer_destroy;
+	int32_t pending_x, pending_y;
+	pixman_region32_t pending_damage;        /* surface coordinates */
+	pixman_region32_t pending_buffer_damage; /* buffer coordinates */
+	int32_t pending_scale, scale;
+	enum wl_output_transform pending_transform, transform;
+	struct damage_viewport pending_viewport, viewport;
+};
+
+static void
+clear_pending_buffer(struct surface_state *s)
+{
+	if (!s->pending_buffer)
+		return;
+	wl_list_remove(&s->pending_buffer_destroy.link);
+	s->pending_buffer = NULL;
+}
+
+static void
+handle_pending_buffer_destroy(struct wl_listener *listener, void *data)
+{
+	struct surface_state *s = wl_container_of(listener, s, pending_buffer_destroy);
+	wl_list_init(&s->pending_buffer_destroy.link);
+	s->pending_buffer = NULL;
+}
+
+static void
+handle_host_buffer_release(struct host_buffer *hb, void *data)
+{
+	struct surface_state *s = data;
+	for (unsigned i = 0; i < RING_MAX_BUFFERS; i++) {
+		if (s->buffers[i] == hb) {
+			ring_release(&s->ring, i);
+			return;
+		}
+	}
+}
+
+static void
+ring_destroy_host_buffer(void *data, unsigned index)
+{
+	struct surface_state *s = data;
+	if (s->buffers[index])
+		host_buffer_destroy(s->buffers[index]);
+	s->buffers[index] = NULL;
+}
+
+static int32_t
+host_stride(int32_t width, unsigned bpp)
+{
+	/* pixman, behind most compositors' shm, wants 4-byte aligned rows */
+	return (int32_t)(((int64_t)width * bpp + 3) & ~(int64_t)3);
+}
+
+static bool
+buffer_damage(struct surface_state *s, struct shm_buffer *buf,
+	      pixman_region32_t *out)
+{
+	struct damage_state st = {
+		.buffer_width = buf->width,
+		.buffer_height = buf->height,
+		.scale = s->scale,
+		.transform = s->transform,
+		.viewport = s->viewport,
+	};
+	damage_to_buffer(out, &st, &s->pending_damage, &s->pending_buffer_damage);
+	unsigned block = shm_format_block_width(buf->format);
+	if (block > 1)
+		damage_align_to_blocks(out, block, buf->width);
+	return true;
+}
+
+/* Picks (or makes) the host buffer for this commit; -1 after closing the
+ * guest when that is impossible. */
+static int
+choose_host_buffer(struct surface_state *s, struct shm_buffer *buf,
+		   const pixman_region32_t *damage, pixman_region32_t *copy,
+		   bool *is_new)
+{
+	struct guest_client *gc = s->ro->client;
+	struct ring_geometry geo = {
+		.width = buf->width,
+		.height = buf->height,
+		.stride = host_stride(buf->width, buf->bytes_per_pixel),
+		.format = buf->format,
+	};
+	unsigned index;
+	switch (ring_commit(&s->ring, &geo, damage, &index, copy)) {
+	case RING_WRITE:
+		*is_new = false;
+		return (int)index;
+	case RING_ALLOCATE:
+		*is_new = true;
+		s->buffers[index] = host_buffer_create(gc, geo.width, geo.height,
+						       geo.stride, geo.format);
+		if (!s->buffers[index]) {
+			ring_cancel_allocation(&s->ring, index);
+			guest_client_close(gc, "cannot allocate a %dx%d host buffer: %s",
+					   geo.width, geo.height, strerror(errno));
+			return -1;
+		}
+		s->buffers[index]->release = handle_host_buffer_release;
+		s->buffers[index]->release_data = s;
+		return (int)index;
+	case RING_FULL:
+		/* The host holds every buffer of this surface: a compositor
+		 * may keep only the one on screen, so it is not releasing. */
+		guest_client_close(gc, "the host compositor holds all %d buffers "
+				   "of wl_surface@%u and releases none",
+				   SURFACE_HOST_BUFFERS,
+				   wl_resource_get_id(s->ro->resource));
+		return -1;
+	case RING_INVALID:
+		break;
+	}
+	guest_client_close(gc, "invalid buffer geometry");
+	return -1;
+}
+
+/* Copies the committed guest buffer into a host buffer and attaches that
+ * on the host.  False if the guest was failed. */
+static bool
+commit_shm_buffer(struct surface_state *s, struct shm_buffer *buf)
+{
+	pixman_region32_t damage, copy;
+	pixman_region32_init(&damage);
+	pixman_region32_init(&copy);
+	buffer_damage(s, buf, &damage);
+
+	bool is_new;
+	int index = choose_host_buffer(s, buf, &damage, &copy, &is_new);
+	bool ok = index >= 0;
+	if (ok) {
+		struct host_buffer *hb = s->buffers[index];
+		const void *src = shm_buffer_begin_access(buf);
+		size_t bytes = copy_region(hb->memory.data, (size_t)hb->stride,
+					   src, (size_t)buf->stride,
+					   buf->bytes_per_pixel, &copy);
+		ok = shm_buffer_end_access(buf);
+		if (!ok) {
+			ring_invalidate(&s->ring, (unsigned)index);
+			ring_release(&s->ring, (unsigned)index);
+			wl_resource_post_error(buf->resource, WL_SHM_ERROR_INVALID_FD,
+					       "error accessing SHM buffer");
+		} else {
+			int nrects;
+			pixman_region32_rectangles(&copy, &nrects);
+			wlgp_debug("copy: client %d surface %u commit %u: copied %zu "
+				   "bytes in %d rects of a %dx%d buffer (host buffer %d%s)",
+				   (int)s->ro->client->pid,
+				   wl_resource_get_id(s->ro->resource), s->commits,
+				   bytes, nrects, buf->width, buf->height, index,
+				   is_new ? ", new" : "");
+			/* Its pixels are ours now: the guest may draw the next
+			 * frame while the host still shows this one. */
+			wl_buffer_send_release(buf->resource);
+			wl_proxy_marshal_flags(s->ro->proxy, WL_SURFACE_ATTACH, NULL,
+					       wl_proxy_get_version(s->ro->proxy), 0,
+					       hb->proxy, s->pending_x, s->pending_y);
+		}
+	}
+	pixman_region32_fini(&damage);
+	pixman_region32_fini(&copy);
+	return ok;
+}
+
+static void
+surface_commit(struct relay_object *ro, union wl_argument *args)
+{
+	struct surface_state *s = ro->override_data;
+	s->commits++;
+	s->scale = s->pending_scale;
+	s->transform = s->pending_transform;
+	s->viewport = s->pending_viewport;
+
+	bool forward = true;
+	if (s->pending_buffer && guest_client_host_alive(ro->client))
+		forward = commit_shm_buffer(s, s->pending_buffer);
+	clear_pending_buffer(s);
+	pixman_region32_clear(&s->pending_damage);
+	pixman_region32_clear(&s->pending_buffer_damage);
+	if (forward)
+		relay_forward_request(ro, WL_SURFACE_COMMIT, args);
+}
+
+static void
+surface_attach(struct relay_object *ro, union wl_argument *args)
+{
+	struct surface_state *s = ro->override_data;
+	struct shm_buffer *buf =
+		shm_buffer_from_resource((struct wl_resource *)args[0].o);
+	clear_pending_buffer(s);
+	if (!buf) {
+		/* NULL or a host-relayed buffer: the host can take it as is. */
+		relay_forward_request(ro, WL_SURFACE_ATTACH, args);
+		return;
+	}
+	s->pending_buffer = buf;
+	s->pending_x = args[1].i;
+	s->pending_y = args[2].i;
+	wl_signal_add(&buf->destroy_signal, &s->pending_buffer_destroy);
+}
+
+static void
+surface_request(struct relay_object *ro, uint32_t opcode, union wl_argument *args)
+{
+	struct surface_state *s = ro->override_data;
+	switch (opcode) {
+	case WL_SURFACE_ATTACH:
+		surface_attach(ro, args);
+		return;
+	case WL_SURFACE_COMMIT:
+		surface_commit(ro, args);
+		return;
+	case WL_SURFACE_DAMAGE:
+		damage_add_request(&s->pending_damage, args[0].i, args[1].i,
+				   args[2].i, args[3].i);
+		break;
+	case WL_SURFACE_DAMAGE_BUFFER:
+		damage_add_request(&s->pending_buffer_damage, args[0].i,
+				   args[1].i, args[2].i, args[3].i);
+		break;
+	case WL_SURFACE_SET_BUFFER_SCALE:
+		/* Invalid values are the host's to reject, with its own error;
+		 * only valid ones change how damage maps to buffer pixels. */
+		if (args[0].i >= 1)
+			s->pending_scale = args[0].i;
+		break;
+	case WL_SURFACE_SET_BUFFER_TRANSFORM:
+		if (args[0].i >= 0 && args[0].i <= WL_OUTPUT_TRANSFORM_FLIPPED_270)
+			s->pending_transform = (enum wl_output_transform)args[0].i;
+		break;
+	}
+	relay_forward_request(ro, opcode, args);
+}
+
+struct damage_viewport *
+surface_pending_viewport(struct relay_object *surface)
+{
+	struct surface_state *s = surface->override_data;
+	return &s->pending_viewport;
+}
+
+static int
+surface_init(struct relay_object *ro)
+{
+	struct surface_state *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -1;
+	s->ro = ro;
+	s->scale = s->pending_scale = 1;
+	s->transform = s->pending_transform = WL_OUTPUT_TRANSFORM_NORMAL;
+	pixman_region32_init(&s->pending_damage);
+	pixman_region32_init(&s->pending_buffer_damage);
+	s->pending_buffer_destroy.notify = handle_pending_buffer_destroy;
+	ring_init(&s->ring, SURFACE_HOST_BUFFERS, ring_destroy_host_buffer, s);
+	ro->override_data = s;
+	return 0;
+}
+
+/* Host buffers go while the host connection exists: either the guest
+ * destroyed the surface, or the guest is going away (drop_host). */
+static void
+surface_drop_host(struct relay_object *ro)
+{
+	struct surface_state *s = ro->override_data;
+	ring_finish(&s->ring);
+	ring_init(&s->ring, SURFACE_HOST_BUFFERS, ring_destroy_host_buffer, s);
+}
+
+static void
+surface_fini(struct relay_object *ro)
+{
+	struct surface_state *s = ro->override_data;
+	ring_finish(&s->ring);
+	clear_pending_buffer(s);
+	pixman_region32_fini(&s->pending_damage);
+	pixman_region32_fini(&s->pending_buffer_damage);
+	free(s);
+}
+
+const struct relay_override surface_override = {
+	.interface = "wl_surface",
+	.request = surface_request,
+	.init = surface_init,
+	.fini = surface_fini,
+	.drop_host = surface_drop_host,
+};
