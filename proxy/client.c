@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-client-protocol.h>
 #include <wayland-server-protocol.h>
@@ -186,6 +187,45 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+bool
+guest_client_wait_host(struct guest_client *gc, bool (*done)(void *data),
+		       void *data, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	while (!done(data)) {
+		if (!guest_client_host_alive(gc))
+			return false;
+		wl_display_flush(gc->host);
+		if (wl_display_prepare_read(gc->host) != 0) {
+			if (wl_display_dispatch_pending(gc->host) < 0)
+				goto host_failed;
+			continue;
+		}
+		int64_t left = deadline - now_ms();
+		struct pollfd pfd = { .fd = wl_display_get_fd(gc->host), .events = POLLIN };
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+			wl_display_cancel_read(gc->host);
+			return false;
+		}
+		if (wl_display_read_events(gc->host) < 0 ||
+		    wl_display_dispatch_pending(gc->host) < 0)
+			goto host_failed;
+	}
+	return true;
+
+host_failed:
+	handle_host_failure(gc);
+	return false;
+}
+
 bool
 guest_client_host_alive(const struct guest_client *gc)
 {
@@ -210,12 +250,42 @@ guest_client_flush_host(struct guest_client *gc)
 }
 
 static void
+handle_host_shm_format(void *data, struct wl_shm *shm, uint32_t format)
+{
+	struct guest_client *gc = data;
+	uint32_t *f = wl_array_add(&gc->host_shm_formats, sizeof(*f));
+	if (f)
+		*f = format;
+}
+
+static const struct wl_shm_listener host_shm_listener = {
+	.format = handle_host_shm_format,
+};
+
+static void
+handle_formats_done(void *data, struct wl_callback *callback, uint32_t serial)
+{
+	struct guest_client *gc = data;
+	gc->host_shm_formats_done = true;
+	wl_callback_destroy(callback);
+}
+
+static const struct wl_callback_listener formats_done_listener = {
+	.done = handle_formats_done,
+};
+
+static void
 handle_private_global(void *data, struct wl_registry *registry, uint32_t name,
 		      const char *interface, uint32_t version)
 {
 	struct guest_client *gc = data;
-	if (!gc->host_shm && strcmp(interface, wl_shm_interface.name) == 0)
-		gc->host_shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	if (gc->host_shm || strcmp(interface, wl_shm_interface.name) != 0)
+		return;
+	gc->host_shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
+	wl_shm_add_listener(gc->host_shm, &host_shm_listener, gc);
+	/* The formats follow the bind; this marks their end. */
+	wl_callback_add_listener(wl_display_sync(gc->host),
+				 &formats_done_listener, gc);
 }
 
 static void
@@ -252,6 +322,7 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 	gc->client = client;
 	gc->drain_fd = -1;
 	wl_list_init(&gc->objects);
+	wl_array_init(&gc->host_shm_formats);
 	wl_client_get_credentials(client, &gc->pid, NULL, NULL);
 	wl_list_insert(&server->clients, &gc->link);
 	gc->destroy.notify = handle_client_destroy;
@@ -304,6 +375,7 @@ guest_client_destroy(struct guest_client *gc)
 		wl_shm_destroy(gc->host_shm);
 	if (gc->host_registry)
 		wl_registry_destroy(gc->host_registry);
+	wl_array_release(&gc->host_shm_formats);
 	if (gc->close_idle)
 		wl_event_source_remove(gc->close_idle);
 	if (gc->drain_source)

@@ -45,6 +45,8 @@ struct guest_client {
 	 * registry and wl_shm on this client's connection. */
 	struct wl_registry *host_registry;
 	struct wl_shm *host_shm;
+	struct wl_array host_shm_formats; /* uint32_t, as the host sent them */
+	bool host_shm_formats_done;       /* a sync after the bind came back */
 	size_t host_memory; /* bytes of host buffers held */
 
 	struct wl_list objects; /* relay_object.link */
@@ -65,6 +67,16 @@ void guest_client_close(struct guest_client *gc, const char *fmt, ...)
 /* False once the host connection failed or the guest is being closed:
  * nothing more may be sent to the host for it. */
 bool guest_client_host_alive(const struct guest_client *gc);
+
+/*
+ * Blocks on this client's host connection, dispatching its events, until
+ * done(data) or timeout_ms.  For the few places a guest request cannot be
+ * answered before the host says something (a buffer release, the format
+ * list); everything else waits for nobody.  False on timeout or host
+ * failure.
+ */
+bool guest_client_wait_host(struct guest_client *gc, bool (*done)(void *data),
+			    void *data, int timeout_ms);
 
 /* Flush requests queued for the host; called once per loop iteration. */
 void guest_client_flush_host(struct guest_client *gc);

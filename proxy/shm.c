@@ -2,7 +2,7 @@
  * wl_shm: the generic relay cannot forward create_pool, because the pool
  * fd means nothing to the host across the device.  The guest's pools and
  * buffers live here instead; the host's wl_shm object still relays the
- * format list, which is also what create_buffer is checked against.
+ * format list to the guest.
  *
  * Checks and error texts follow libwayland-server's own wl_shm, so a
  * client sees the same errors it would see on a real compositor, plus one
@@ -22,17 +22,14 @@
 #include "shm.h"
 #include "shm_format.h"
 
-struct shm_global {
-	struct wl_array formats; /* uint32_t, as the host advertised them */
-};
-
 struct shm_pool {
 	struct wl_resource *resource; /* NULL once the guest destroyed it */
 	int refcount;                 /* the resource + each buffer */
 	char *data;
 	int32_t size;
 	int fd;                       /* kept for resize */
-	struct wl_array formats;      /* snapshot of the host's list */
+	/* Only used while the guest sends requests, when it is alive. */
+	struct guest_client *client;
 	bool sigbus;                  /* a read faulted: memfd truncated */
 };
 
@@ -52,7 +49,6 @@ shm_pool_unref(struct shm_pool *pool)
 		return;
 	munmap(pool->data, (size_t)pool->size);
 	close(pool->fd);
-	wl_array_release(&pool->formats);
 	free(pool);
 }
 
@@ -142,7 +138,7 @@ shm_buffer_handle_resource_destroy(struct wl_resource *resource)
 /* wl_shm_pool */
 
 static bool
-format_advertised(const struct wl_array *formats, uint32_t format)
+format_in_list(const struct wl_array *formats, uint32_t format)
 {
 	/* argb8888 and xrgb8888 are always supported (wl_shm.format) */
 	if (format == WL_SHM_FORMAT_ARGB8888 || format == WL_SHM_FORMAT_XRGB8888)
@@ -153,6 +149,27 @@ format_advertised(const struct wl_array *formats, uint32_t format)
 			return true;
 	}
 	return false;
+}
+
+static bool
+host_formats_done(void *data)
+{
+	struct guest_client *gc = data;
+	return gc->host_shm_formats_done;
+}
+
+/* Checked against the host's list as it stands when the buffer is made, as
+ * libwayland-server does.  A guest may get here before the host's format
+ * events did: then, and only then, wait for the end of the list. */
+static bool
+format_advertised(struct guest_client *gc, uint32_t format)
+{
+	if (format_in_list(&gc->host_shm_formats, format))
+		return true;
+	if (gc->host_shm_formats_done ||
+	    !guest_client_wait_host(gc, host_formats_done, gc, 1000))
+		return false;
+	return format_in_list(&gc->host_shm_formats, format);
 }
 
 static bool
@@ -174,7 +191,9 @@ shm_pool_handle_create_buffer(struct wl_client *client,
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
 	unsigned bpp = shm_format_bytes_per_pixel(format);
-	if (!format_advertised(&pool->formats, format) || bpp == 0) {
+	if (bpp == 0 || !format_advertised(pool->client, format)) {
+		if (!guest_client_host_alive(pool->client))
+			return; /* the host failed while we waited */
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FORMAT,
 				       "invalid format 0x%x", format);
 		return;
@@ -257,7 +276,6 @@ shm_pool_handle_resource_destroy(struct wl_resource *resource)
 static void
 shm_create_pool(struct relay_object *ro, uint32_t id, int fd, int32_t size)
 {
-	struct shm_global *shm = ro->override_data;
 	struct wl_client *client = ro->client->client;
 
 	if (size <= 0) {
@@ -275,7 +293,7 @@ shm_create_pool(struct relay_object *ro, uint32_t id, int fd, int32_t size)
 	pool->fd = fd;
 	pool->size = size;
 	pool->refcount = 1;
-	wl_array_init(&pool->formats);
+	pool->client = ro->client;
 	/* Read-only: the proxy only ever copies out of a guest pool. */
 	pool->data = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
 	if (pool->data == MAP_FAILED) {
@@ -285,14 +303,12 @@ shm_create_pool(struct relay_object *ro, uint32_t id, int fd, int32_t size)
 		free(pool);
 		return;
 	}
-	if (!wl_array_add(&pool->formats, shm->formats.size) ||
-	    !(pool->resource = wl_resource_create(client, &wl_shm_pool_interface,
-						  1, id))) {
+	pool->resource = wl_resource_create(client, &wl_shm_pool_interface, 1, id);
+	if (!pool->resource) {
 		wl_client_post_no_memory(client);
 		shm_pool_unref(pool);
 		return;
 	}
-	memcpy(pool->formats.data, shm->formats.data, shm->formats.size);
 	wl_resource_set_implementation(pool->resource, &shm_pool_impl, pool,
 				       shm_pool_handle_resource_destroy);
 	install_sigbus_handler();
@@ -307,42 +323,8 @@ shm_request(struct relay_object *ro, uint32_t opcode, union wl_argument *args)
 		relay_forward_request(ro, opcode, args);
 }
 
-static void
-shm_event(struct relay_object *ro, uint32_t opcode, union wl_argument *args)
-{
-	struct shm_global *shm = ro->override_data;
-	if (opcode == WL_SHM_FORMAT) {
-		uint32_t *f = wl_array_add(&shm->formats, sizeof(*f));
-		if (f)
-			*f = args[0].u;
-	}
-	relay_forward_event(ro, opcode, args);
-}
-
-static int
-shm_init(struct relay_object *ro)
-{
-	struct shm_global *shm = calloc(1, sizeof(*shm));
-	if (!shm)
-		return -1;
-	wl_array_init(&shm->formats);
-	ro->override_data = shm;
-	return 0;
-}
-
-static void
-shm_fini(struct relay_object *ro)
-{
-	struct shm_global *shm = ro->override_data;
-	wl_array_release(&shm->formats);
-	free(shm);
-}
-
 const struct relay_override shm_override = {
 	.interface = "wl_shm",
 	.request = shm_request,
-	.event = shm_event,
 	.fd_requests = 1u << WL_SHM_CREATE_POOL,
-	.init = shm_init,
-	.fini = shm_fini,
 };

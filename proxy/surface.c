@@ -110,6 +110,20 @@ buffer_damage(struct surface_state *s, struct shm_buffer *buf,
 	return true;
 }
 
+static bool
+ring_has_idle_slot(void *data)
+{
+	struct buffer_ring *ring = data;
+	for (unsigned i = 0; i < ring->capacity; i++) {
+		if (!ring->slots[i].allocated || !ring->slots[i].busy)
+			return true;
+	}
+	return false;
+}
+
+/* How long a commit may wait for the host to hand a buffer back. */
+#define RELEASE_TIMEOUT_MS 1000
+
 /* Picks (or makes) the host buffer for this commit; -1 after closing the
  * guest when that is impossible. */
 static int
@@ -125,7 +139,25 @@ choose_host_buffer(struct surface_state *s, struct shm_buffer *buf,
 		.format = buf->format,
 	};
 	unsigned index;
-	switch (ring_commit(&s->ring, &geo, damage, &index, copy)) {
+	enum ring_commit_status status;
+	/* A guest committing faster than the host releases: hold this commit
+	 * until the host gives a buffer back, as a compositor holds a client
+	 * that outruns it.  The host releases the previous buffer as soon as
+	 * it has taken the next one, so the wait is short. */
+	while ((status = ring_commit(&s->ring, &geo, damage, &index, copy)) == RING_FULL) {
+		if (!guest_client_wait_host(gc, ring_has_idle_slot, &s->ring,
+					    RELEASE_TIMEOUT_MS)) {
+			if (guest_client_host_alive(gc))
+				guest_client_close(gc, "the host compositor holds all "
+						   "%d buffers of wl_surface@%u and "
+						   "released none within %d ms",
+						   SURFACE_HOST_BUFFERS,
+						   wl_resource_get_id(s->ro->resource),
+						   RELEASE_TIMEOUT_MS);
+			return -1;
+		}
+	}
+	switch (status) {
 	case RING_WRITE:
 		*is_new = false;
 		return (int)index;
@@ -143,13 +175,6 @@ choose_host_buffer(struct surface_state *s, struct shm_buffer *buf,
 		s->buffers[index]->release_data = s;
 		return (int)index;
 	case RING_FULL:
-		/* The host holds every buffer of this surface: a compositor
-		 * may keep only the one on screen, so it is not releasing. */
-		guest_client_close(gc, "the host compositor holds all %d buffers "
-				   "of wl_surface@%u and releases none",
-				   SURFACE_HOST_BUFFERS,
-				   wl_resource_get_id(s->ro->resource));
-		return -1;
 	case RING_INVALID:
 		break;
 	}

@@ -624,3 +624,369 @@ def unlink_quiet(path):
     except OSError as e:
         if e.errno != errno.ENOENT:
             raise
+
+
+# --------------------------------------------------------------------------
+# damage-client (tests/clients/damage-client.c): the same rules in Python
+
+TRANSFORMS = {
+    "normal": 0, "90": 1, "180": 2, "270": 3,
+    "flipped": 4, "flipped-90": 5, "flipped-180": 6, "flipped-270": 7,
+}
+
+_M32 = 0xffffffff
+
+
+class DamageSpec:
+    """What one damage-client command line asks for; computes the frames
+    (rectangles, seeds, buffer sizes) and the picture exactly as the
+    client does (see the comment at the top of damage-client.c)."""
+
+    def __init__(self, frames=40, seed=1, buffers=3, block=1, surface_damage=False,
+                 scale=1, transform="normal", viewport=None, resize_at=None,
+                 resize_to=None, scribble=False, no_frame_wait=False, size=None,
+                 format="xrgb8888", stride_pad=0, offset=0, damage_everything=False):
+        self.nframes = frames
+        self.seed = seed
+        self.buffers = buffers
+        self.block = block
+        self.surface_damage = surface_damage
+        self.scale = scale
+        self.transform = TRANSFORMS[transform] if isinstance(transform, str) else transform
+        self.viewport = tuple(viewport) if viewport else None
+        self.resize_at = resize_at
+        self.resize_to = tuple(resize_to) if resize_to else None
+        self.scribble = scribble
+        self.no_frame_wait = no_frame_wait
+        self.size = tuple(size) if size else None
+        self.format = format
+        self.stride_pad = stride_pad
+        self.offset = offset
+        self.damage_everything = damage_everything
+
+    def args(self):
+        a = ["--frames", str(self.nframes), "--seed", str(self.seed),
+             "--buffers", str(self.buffers), "--block", str(self.block)]
+        if self.surface_damage:
+            a.append("--surface-damage")
+        if self.scale != 1:
+            a += ["--scale", str(self.scale)]
+        if self.transform:
+            a += ["--transform", str(self.transform)]
+        if self.viewport:
+            a += ["--viewport", ",".join(map(str, self.viewport))]
+        if self.resize_at is not None:
+            a += ["--resize-at", str(self.resize_at),
+                  "--resize-to", "%dx%d" % self.resize_to]
+        if self.scribble:
+            a.append("--scribble")
+        if self.no_frame_wait:
+            a.append("--no-frame-wait")
+        if self.size:
+            a += ["--size", "%dx%d" % self.size]
+        if self.format != "xrgb8888":
+            a += ["--format", self.format]
+        if self.stride_pad:
+            a += ["--stride-pad", str(self.stride_pad)]
+        if self.offset:
+            a += ["--offset", str(self.offset)]
+        if self.damage_everything:
+            a.append("--damage-everything")
+        return a
+
+    def describe(self):
+        return "damage-client " + " ".join(self.args())
+
+    # -- geometry
+    def buffer_size(self, sw, sh):
+        if self.viewport:
+            vx, vy, vw, vh = self.viewport
+            return 2 * vx + vw, 2 * vy + vh
+        if self.transform & 1:
+            return sh * self.scale, sw * self.scale
+        return sw * self.scale, sh * self.scale
+
+    def surface_size(self, frame, conf):
+        if self.resize_at is not None and frame >= self.resize_at:
+            return self.resize_to
+        return self.size or conf
+
+    # -- frames
+    def damage(self, conf):
+        """[(bw, bh, seed, [(x, y, w, h) buffer pixels])]: what the client
+        reports it damaged, per commit.  Surface damage cannot reach the
+        pixels around a viewport's source rectangle."""
+        def everything(bw, bh):
+            if self.viewport and self.surface_damage:
+                return [self.viewport]
+            return [(0, 0, bw, bh)]
+        return [(bw, bh, seed, everything(bw, bh) if self.damage_everything else rects)
+                for bw, bh, seed, _full, rects in self.frames(conf)]
+
+    def frames(self, conf):
+        """[(bw, bh, seed, full, [(x, y, w, h) buffer pixels])] per frame:
+        the rectangles it paints."""
+        rng = (self.seed * 2654435761 + 0x9e3779b9) & _M32 or 1
+
+        def nxt():
+            nonlocal rng
+            x = rng
+            x ^= (x << 13) & _M32
+            x ^= x >> 17
+            x ^= (x << 5) & _M32
+            rng = x
+            return x
+
+        out = []
+        b = self.block
+        for f in range(self.nframes):
+            sw, sh = self.surface_size(f, conf)
+            bw, bh = self.buffer_size(sw, sh)
+            seed = self.seed + f
+            if f == 0 or f == self.resize_at:
+                out.append((bw, bh, seed, True, [(0, 0, bw, bh)]))
+                continue
+            ax, ay, aw, ah = 0, 0, bw // b, bh // b
+            if self.viewport and self.surface_damage:
+                vx, vy, vw, vh = self.viewport
+                ax, ay, aw, ah = vx // b, vy // b, vw // b, vh // b
+            rects = []
+            for _ in range(1 + nxt() % 3):
+                w = 1 + nxt() % max(1, aw // 8)
+                h = 1 + nxt() % max(1, ah // 8)
+                x = ax + nxt() % (aw - w + 1)
+                y = ay + nxt() % (ah - h + 1)
+                rects.append((x * b, y * b, w * b, h * b))
+            out.append((bw, bh, seed, False, rects))
+        return out
+
+    # -- pictures
+    def buffer_planes(self, conf):
+        """The final buffer content as R, G, B planes: (bw, bh, [R, G, B])."""
+        frames = self.frames(conf)
+        bw, bh = frames[-1][0], frames[-1][1]
+        b = self.block
+        planes = [bytearray(bw * bh) for _ in range(3)]
+        cache = {}
+
+        def rows(seed):
+            if seed not in cache:
+                rrow = bytes((((x // b) * 7 + seed * 31) & 0xff) for x in range(bw))
+                bexp = bytes((((i // b) * 3 + seed * 59) & 0xff)
+                             for i in range(bw + bh + b))
+                cache[seed] = (rrow, bexp)
+            return cache[seed]
+
+        start = max(i for i, fr in enumerate(frames) if fr[3])
+        for bw_f, bh_f, seed, _full, rects in frames[start:]:
+            assert (bw_f, bh_f) == (bw, bh)
+            rrow, bexp = rows(seed)
+            R, G, B = planes
+            for x, y, w, h in rects:
+                rs = rrow[x:x + w]
+                for yy in range(y, y + h):
+                    o = yy * bw + x
+                    R[o:o + w] = rs
+                    G[o:o + w] = bytes([((yy // b) * 5 + seed * 17) & 0xff]) * w
+                    k = x + b * (yy // b)
+                    B[o:o + w] = bexp[k:k + w]
+        return bw, bh, planes
+
+    def surface_rgb(self, conf):
+        """What the compositor shows: (sw, sh, rgb bytes) of the surface."""
+        sw, sh = self.surface_size(self.nframes - 1, conf)
+        bw, bh, planes = self.buffer_planes(conf)
+        out = bytearray(sw * sh * 3)
+        for c, plane in enumerate(planes):
+            t, tw, th = transform_plane(plane, bw, bh, self.transform)
+            if self.viewport:
+                vx, vy, vw, vh = self.viewport
+                xs = [(2 * vx * sw + (2 * X + 1) * vw) // (2 * sw) for X in range(sw)]
+                ys = [(2 * vy * sh + (2 * Y + 1) * vh) // (2 * sh) for Y in range(sh)]
+            else:
+                s = self.scale
+                xs = [X * s + s // 2 for X in range(sw)]
+                ys = [Y * s + s // 2 for Y in range(sh)]
+            plane_out = resample_plane(t, tw, xs, ys)
+            if self.format == "rgb565":  # 5/6/5 bits, widened as pixman does
+                bits = 6 if c == 1 else 5
+                table = bytes(((v >> (8 - bits)) << (8 - bits)) |
+                              ((v >> (8 - bits)) >> (2 * bits - 8)) for v in range(256))
+                plane_out = plane_out.translate(table)
+            out[c::3] = plane_out
+        return sw, sh, bytes(out)
+
+
+def transform_plane(p, bw, bh, t):
+    """The buffer plane as the surface shows it before scaling: weston's
+    weston_transformed_coord (surface -> buffer), pixel centres.
+    Returns (plane, width, height)."""
+    if t == 0:
+        return p, bw, bh
+    if t & 1:  # 90, 270 and their flips: rows of the result are columns
+        tw, th = bh, bw
+        cols = {
+            1: lambda v: p[v::bw][::-1],            # 90: (v, W-1-u)
+            5: lambda v: p[v::bw],                  # flipped-90: (v, u)
+            3: lambda v: p[th - 1 - v::bw],         # 270: (H-1-v, u)
+            7: lambda v: p[th - 1 - v::bw][::-1],   # flipped-270: (H-1-v, W-1-u)
+        }[t]
+        return b"".join(bytes(cols(v)) for v in range(th)), tw, th
+    rows = [p[y * bw:(y + 1) * bw] for y in range(bh)]
+    if t == 4:      # flipped: (W-1-u, v)
+        rows = [r[::-1] for r in rows]
+    elif t == 2:    # 180: (W-1-u, H-1-v)
+        rows = [r[::-1] for r in reversed(rows)]
+    elif t == 6:    # flipped-180: (u, H-1-v)
+        rows = list(reversed(rows))
+    return b"".join(bytes(r) for r in rows), bw, bh
+
+
+def resample_plane(p, width, xs, ys):
+    """Nearest sampling: result[Y][X] = p[ys[Y]][xs[X]]."""
+    import operator
+    if xs == list(range(len(xs))):
+        return b"".join(bytes(p[y * width:y * width + len(xs)]) for y in ys)
+    get = operator.itemgetter(*xs)
+    return b"".join(bytes(get(p[y * width:(y + 1) * width])) for y in ys)
+
+
+def crop_rgb(rgb, width, x, y, w, h):
+    """Rectangle (x, y, w, h) of a width-wide RGB picture."""
+    return b"".join(rgb[((y + r) * width + x) * 3:((y + r) * width + x + w) * 3]
+                    for r in range(h))
+
+
+class DamageRecord:
+    __slots__ = ("commit", "frame", "slot", "buffer", "width", "height", "seed",
+                 "release", "frame_done", "rects")
+
+
+DAMAGE_COMMIT_RE = re.compile(
+    r"^COMMIT n=(\d+) frame=(\d+) slot=(\d+) buffer=(\d+) size=(\d+)x(\d+) seed=(\d+) "
+    r"release=(\d+) frame_done=(\d+) damage=(\S*)$", re.M)
+
+
+def parse_damage_client(text):
+    """damage-client's stdout: dict(surface, pid, conf, records)."""
+    m = re.search(r"^SURFACE id=(\d+) pid=(\d+)$", text, re.M)
+    c = re.search(r"^CONFIGURED (\d+)x(\d+)$", text, re.M)
+    assert m and c and "\nEND\n" in text, f"incomplete damage-client output:\n{tail(text)}"
+    records = []
+    for g in DAMAGE_COMMIT_RE.finditer(text):
+        r = DamageRecord()
+        (r.commit, r.frame, r.slot, r.buffer, r.width, r.height, r.seed, r.release,
+         r.frame_done) = (int(v) for v in g.groups()[:9])
+        r.rects = [tuple(int(v) for v in s.split(",")) for s in g[10].split(";") if s]
+        records.append(r)
+    return {"surface": int(m[1]), "pid": int(m[2]),
+            "conf": (int(c[1]), int(c[2])), "records": records}
+
+
+def spawn_damage_client(wl, display, spec):
+    """Start damage-client (see wait_damage_client)."""
+    client = wl.test_client("damage-client", spec.args(), display)
+    client.spec = spec
+    return client
+
+
+def wait_damage_client(client, timeout=30):
+    """Wait until damage-client printed END; returns the parsed output.  The
+    client's rectangles must be the ones its DamageSpec computes."""
+    spec = client.spec
+    client.wait_for_output(r"^SCRIBBLED$" if spec.scribble else r"^END$", timeout)
+    out = parse_damage_client(client.stdout())
+    assert "INEXACT" not in client.stderr(), client.describe()
+    got = [(r.width, r.height, r.seed, r.rects) for r in out["records"]]
+    want = spec.damage(out["conf"])
+    assert got == want, f"damage-client drew other frames than DamageSpec says:\n{client.describe()}"
+    return out
+
+
+def start_damage_client(wl, display, spec, timeout=30):
+    """Run damage-client until END; returns (proc, parsed output)."""
+    client = spawn_damage_client(wl, display, spec)
+    return client, wait_damage_client(client, timeout)
+
+
+def fullscreen_origin(sw, sh):
+    """Where weston's desktop-shell puts a fullscreen surface of this size
+    (centred on the output)."""
+    return (HOST_WIDTH - sw) // 2, (HOST_HEIGHT - sh) // 2
+
+
+# --------------------------------------------------------------------------
+# the proxy's copy log (--verbose)
+
+COPY_RE = re.compile(
+    r"^wl-guest-proxy: debug: copy: client (?P<pid>\d+) surface (?P<surface>\d+) "
+    r"commit (?P<commit>\d+): copied (?P<bytes>\d+) bytes in (?P<rects>\d+) rects "
+    r"of a (?P<w>\d+)x(?P<h>\d+) buffer \(host buffer (?P<index>\d+)(?P<new>, new)?\)$",
+    re.M)
+
+
+def parse_copy_lines(text, pid=None, surface=None):
+    """The proxy's `copy:` lines as dicts, optionally for one client/surface."""
+    out = []
+    for m in COPY_RE.finditer(text):
+        d = {k: int(v) for k, v in m.groupdict().items() if k != "new"}
+        d["new"] = m["new"] is not None
+        if pid is not None and d["pid"] != pid:
+            continue
+        if surface is not None and d["surface"] != surface:
+            continue
+        out.append(d)
+    return out
+
+
+def start_verbose_proxy(wl, host, extra=()):
+    """A proxy with --verbose (whatever WLGP_PROXY_VERBOSE says)."""
+    extra = list(extra)
+    if not os.environ.get("WLGP_PROXY_VERBOSE"):
+        extra.append("--verbose")
+    return wl.start_proxy(host, extra=extra)
+
+
+# --------------------------------------------------------------------------
+# rectangle unions (damage accounting)
+
+def clip_rects(rects, width, height):
+    out = []
+    for x, y, w, h in rects:
+        x0, y0 = max(x, 0), max(y, 0)
+        x1, y1 = min(x + w, width), min(y + h, height)
+        if x1 > x0 and y1 > y0:
+            out.append((x0, y0, x1 - x0, y1 - y0))
+    return out
+
+
+def region_bands(rects):
+    """The union of rects as pixman keeps a region: y-bands of disjoint
+    x-spans, vertically adjacent bands with equal spans coalesced.
+    Returns [(y0, y1, [(x0, x1), ...])]."""
+    ys = sorted({y for _x, y, _w, h in rects for y in (y, y + h)})
+    bands = []
+    for y0, y1 in zip(ys, ys[1:]):
+        spans = sorted((x, x + w) for x, y, w, h in rects if y <= y0 and y + h >= y1)
+        merged = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        if not merged:
+            continue
+        if bands and bands[-1][1] == y0 and bands[-1][2] == merged:
+            bands[-1] = (bands[-1][0], y1, merged)
+        else:
+            bands.append((y0, y1, merged))
+    return bands
+
+
+def region_area(rects):
+    return sum((y1 - y0) * sum(b - a for a, b in spans)
+               for y0, y1, spans in region_bands(rects))
+
+
+def region_rect_count(rects):
+    return sum(len(spans) for _y0, _y1, spans in region_bands(rects))
