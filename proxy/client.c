@@ -267,6 +267,7 @@ handle_formats_done(void *data, struct wl_callback *callback, uint32_t serial)
 {
 	struct guest_client *gc = data;
 	gc->host_shm_formats_done = true;
+	gc->host_shm_formats_sync = NULL;
 	wl_callback_destroy(callback);
 }
 
@@ -284,7 +285,8 @@ handle_private_global(void *data, struct wl_registry *registry, uint32_t name,
 	gc->host_shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	wl_shm_add_listener(gc->host_shm, &host_shm_listener, gc);
 	/* The formats follow the bind; this marks their end. */
-	wl_callback_add_listener(wl_display_sync(gc->host),
+	gc->host_shm_formats_sync = wl_display_sync(gc->host);
+	wl_callback_add_listener(gc->host_shm_formats_sync,
 				 &formats_done_listener, gc);
 }
 
@@ -371,6 +373,8 @@ guest_client_destroy(struct guest_client *gc)
 		wl_list_init(&ro->link);
 	}
 	free(gc->display_object);
+	if (gc->host_shm_formats_sync)
+		wl_callback_destroy(gc->host_shm_formats_sync);
 	if (gc->host_shm)
 		wl_shm_destroy(gc->host_shm);
 	if (gc->host_registry)

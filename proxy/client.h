@@ -47,6 +47,7 @@ struct guest_client {
 	struct wl_shm *host_shm;
 	struct wl_array host_shm_formats; /* uint32_t, as the host sent them */
 	bool host_shm_formats_done;       /* a sync after the bind came back */
+	struct wl_callback *host_shm_formats_sync; /* until then */
 	size_t host_memory; /* bytes of host buffers held */
 
 	struct wl_list objects; /* relay_object.link */
