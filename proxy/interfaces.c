@@ -34,7 +34,7 @@ interface_fds_translated(const struct wl_interface *iface, const struct channel 
 {
 	const struct relay_override *ov = relay_override_for(iface->name);
 	uint64_t req = 0, ev = 0;
-	if (ov && (!ov->available || ov->available(ch))) {
+	if (ov) {
 		req = ov->fd_requests;
 		ev = ov->fd_events;
 	}

@@ -37,8 +37,6 @@ struct relay_override {
 	/* fd-carrying messages this override translates (bit = opcode) */
 	uint64_t fd_requests;
 	uint64_t fd_events;
-	/* whether the translation works on the current transport */
-	bool (*available)(const struct channel *ch);
 	/* per-object state: init when the pair is made, fini when the guest
 	 * resource is destroyed; drop_host when the host side goes first
 	 * (guest teardown), to release host objects of the override's own
