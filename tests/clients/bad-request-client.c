@@ -38,6 +38,7 @@
 
 #include "tc-shm.h"
 #include "tc-xdg-shell-client-protocol.h"
+#include "tc-wayland.h"
 
 struct app {
 	struct wl_display *display;
@@ -46,37 +47,6 @@ struct app {
 	struct xdg_wm_base *wm_base;
 	uint32_t last_serial;
 	bool configured;
-};
-
-static char log_text[4096];
-static size_t log_len;
-
-static void
-log_handler(const char *fmt, va_list ap)
-{
-	va_list copy;
-	va_copy(copy, ap);
-	if (log_len < sizeof log_text - 1) {
-		int n = vsnprintf(log_text + log_len, sizeof log_text - log_len, fmt, ap);
-		if (n > 0)
-			log_len += (size_t)n;
-		if (log_len > sizeof log_text - 1)
-			log_len = sizeof log_text - 1;
-	}
-	fputs("libwayland: ", stderr);
-	vfprintf(stderr, fmt, copy);
-	va_end(copy);
-}
-
-static void
-wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
-{
-	(void)data;
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_ping,
 };
 
 static void
@@ -104,7 +74,7 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		app->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &wm_base_listener, app);
+		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, app);
 	}
 }
 
@@ -169,7 +139,7 @@ main(int argc, char **argv)
 	struct app app = { 0 };
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	wl_log_set_handler_client(log_handler);
+	tc_log_capture_start();
 
 	if (strcmp(mode, "bad-serial") == 0) {
 		want_iface = "xdg_wm_base";
@@ -262,7 +232,7 @@ main(int argc, char **argv)
 	printf("PROTOCOL_ERROR interface=%s id=%u code=%u\n", iname, id, code);
 
 	/* libwayland-client logs "<iface>@<id>: error <code>: <message>\n". */
-	const char *marker = strstr(log_text, ": error ");
+	const char *marker = strstr(tc_log_text(), ": error ");
 	if (marker) {
 		const char *msg = strstr(marker + 8, ": ");
 		if (msg) {

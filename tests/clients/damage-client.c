@@ -96,6 +96,7 @@
 #include "tc-shm.h"
 #include "tc-viewporter-client-protocol.h"
 #include "tc-xdg-shell-client-protocol.h"
+#include "tc-wayland.h"
 
 #define MAX_BUFFERS 4
 #define MAX_RECTS 3
@@ -581,17 +582,6 @@ static const struct wl_callback_listener frame_listener = {
 /* ---- xdg-shell -------------------------------------------------------- */
 
 static void
-wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
-{
-	(void)data;
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_ping,
-};
-
-static void
 xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
 {
 	struct app *app = data;
@@ -644,7 +634,7 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		app->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &wm_base_listener, app);
+		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, app);
 	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
 		app->viewporter = wl_registry_bind(registry, name, &wp_viewporter_interface, 1);
 	}

@@ -46,6 +46,7 @@
 
 #include "tc-shm.h"
 #include "tc-xdg-shell-client-protocol.h"
+#include "tc-wayland.h"
 
 #define MAX_BUFFERS 4
 #define HEARTBEAT_MS 250
@@ -261,17 +262,6 @@ static const struct wl_callback_listener frame_listener = {
 /* ---- xdg-shell -------------------------------------------------------- */
 
 static void
-wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
-{
-	(void)data;
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_ping,
-};
-
-static void
 xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
 {
 	struct app *app = data;
@@ -339,7 +329,7 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		wl_shm_add_listener(app->shm, &shm_listener, app);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		app->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &wm_base_listener, app);
+		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, app);
 	}
 }
 

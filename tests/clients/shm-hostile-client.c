@@ -58,6 +58,7 @@
 
 #include "tc-shm.h"
 #include "tc-xdg-shell-client-protocol.h"
+#include "tc-wayland.h"
 
 struct app {
 	struct wl_display *display;
@@ -70,37 +71,6 @@ struct app {
 	bool configured;
 	bool frame_done;
 	bool has_rgb565;
-};
-
-static char log_text[4096];
-static size_t log_len;
-
-static void
-log_handler(const char *fmt, va_list ap)
-{
-	va_list copy;
-	va_copy(copy, ap);
-	if (log_len < sizeof log_text - 1) {
-		int n = vsnprintf(log_text + log_len, sizeof log_text - log_len, fmt, ap);
-		if (n > 0)
-			log_len += (size_t)n;
-		if (log_len > sizeof log_text - 1)
-			log_len = sizeof log_text - 1;
-	}
-	fputs("libwayland: ", stderr);
-	vfprintf(stderr, fmt, copy);
-	va_end(copy);
-}
-
-static void
-wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
-{
-	(void)data;
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_ping,
 };
 
 static void
@@ -164,7 +134,7 @@ registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		wl_shm_add_listener(app->shm, &shm_listener, app);
 	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
 		app->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &wm_base_listener, app);
+		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, app);
 	}
 }
 
@@ -285,7 +255,7 @@ main(int argc, char **argv)
 	const char *mode = argv[1];
 	struct app app = { 0 };
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	wl_log_set_handler_client(log_handler);
+	tc_log_capture_start();
 
 	app.display = wl_display_connect(NULL);
 	if (!app.display) {
@@ -448,10 +418,8 @@ main(int argc, char **argv)
 	uint32_t code = wl_display_get_protocol_error(app.display, &iface, &id);
 	const char *name = iface ? iface->name : "?";
 	printf("PROTOCOL_ERROR interface=%s id=%u code=%u\n", name, id, code);
-	if (log_len) {
-		while (log_len && log_text[log_len - 1] == '\n')
-			log_text[--log_len] = '\0';
-		printf("ERROR_MESSAGE %s\n", log_text);
+	if (*tc_log_text()) {
+		printf("ERROR_MESSAGE %s\n", tc_log_text());
 	}
 	printf("%s\n", wait_disconnect(app.display, 3.0) ? "DISCONNECTED" : "STILL_CONNECTED");
 	if (!expect_ok && strcmp(name, want_iface) == 0 && id == want_id && code == want_code) {
