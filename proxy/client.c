@@ -204,26 +204,16 @@ guest_client_wait_host(struct guest_client *gc, bool (*done)(void *data),
 		if (!guest_client_host_alive(gc))
 			return false;
 		wl_display_flush(gc->host);
-		if (wl_display_prepare_read(gc->host) != 0) {
-			if (wl_display_dispatch_pending(gc->host) < 0)
-				goto host_failed;
-			continue;
-		}
 		int64_t left = deadline - now_ms();
 		struct pollfd pfd = { .fd = wl_display_get_fd(gc->host), .events = POLLIN };
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
-			wl_display_cancel_read(gc->host);
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return false;
+		if (read_host_events(gc) < 0) {
+			handle_host_failure(gc);
 			return false;
 		}
-		if (wl_display_read_events(gc->host) < 0 ||
-		    wl_display_dispatch_pending(gc->host) < 0)
-			goto host_failed;
 	}
 	return true;
-
-host_failed:
-	handle_host_failure(gc);
-	return false;
 }
 
 bool

@@ -3,7 +3,7 @@
  * be forwarded blindly: across the device only vfds exist.  So an interface
  * is relayable only if every fd-carrying message of it, and of every
  * interface its requests and events can create, is translated by an
- * override that works on the current transport.
+ * override.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +30,7 @@ messages_translated(const struct wl_message *msgs, int count, uint64_t handled)
 }
 
 static bool
-interface_fds_translated(const struct wl_interface *iface, const struct channel *ch)
+interface_fds_translated(const struct wl_interface *iface)
 {
 	const struct relay_override *ov = relay_override_for(iface->name);
 	uint64_t req = 0, ev = 0;
@@ -44,8 +44,7 @@ interface_fds_translated(const struct wl_interface *iface, const struct channel 
 
 /* Depth-first over the interfaces reachable through new_id arguments. */
 static bool
-reachable_fds_translated(const struct wl_interface *iface,
-			 const struct channel *ch, bool *seen)
+reachable_fds_translated(const struct wl_interface *iface, bool *seen)
 {
 	const struct relay_meta *meta = relay_meta_by_interface(iface);
 	if (!meta)
@@ -54,7 +53,7 @@ reachable_fds_translated(const struct wl_interface *iface,
 	if (seen[idx])
 		return true;
 	seen[idx] = true;
-	if (!interface_fds_translated(iface, ch))
+	if (!interface_fds_translated(iface))
 		return false;
 
 	const struct wl_message *lists[2] = { iface->methods, iface->events };
@@ -67,7 +66,7 @@ reachable_fds_translated(const struct wl_interface *iface,
 			for (int a = 0; a < argc; a++) {
 				if (argv[a].type != 'n' || !msg->types[a])
 					continue;
-				if (!reachable_fds_translated(msg->types[a], ch, seen))
+				if (!reachable_fds_translated(msg->types[a], seen))
 					return false;
 			}
 		}
@@ -76,7 +75,7 @@ reachable_fds_translated(const struct wl_interface *iface,
 }
 
 bool *
-interfaces_compute_relayable(const struct channel *ch)
+interfaces_compute_relayable(void)
 {
 	bool *relayable = calloc(relay_meta_count, sizeof(bool));
 	bool *seen = calloc(relay_meta_count, sizeof(bool));
@@ -88,10 +87,10 @@ interfaces_compute_relayable(const struct channel *ch)
 	for (unsigned i = 0; i < relay_meta_count; i++) {
 		memset(seen, 0, relay_meta_count * sizeof(bool));
 		relayable[i] = reachable_fds_translated(
-			relay_meta_table[i].interface, ch, seen);
+			relay_meta_table[i].interface, seen);
 		if (!relayable[i])
-			wlgp_debug("%s is not relayable on this transport: it "
-				   "carries fds the proxy does not translate",
+			wlgp_debug("%s is not relayable: it carries fds the "
+				   "proxy does not translate",
 				   relay_meta_table[i].name);
 	}
 	free(seen);

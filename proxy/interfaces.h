@@ -6,11 +6,10 @@
 #include "relay-meta.h"
 
 struct wlgp_server;
-struct channel;
 
 /* Decides, for every compiled-in interface, whether a global of it may be
- * offered to guests on this channel.  Returns NULL on allocation failure. */
-bool *interfaces_compute_relayable(const struct channel *ch);
+ * offered to guests.  Returns NULL on allocation failure. */
+bool *interfaces_compute_relayable(void);
 
 bool interfaces_relayable(const struct wlgp_server *server,
 			  const struct relay_meta *meta);

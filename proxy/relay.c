@@ -81,13 +81,22 @@ close_fds(const struct relay_arg *argv, int argc, union wl_argument *args)
 	}
 }
 
+/* iface: the argument's declared interface, or NULL for an untyped one. */
 static struct relay_object *
-relay_object_from_resource(struct wl_resource *resource)
+relay_object_from_resource(struct wl_resource *resource,
+			   const struct wl_interface *iface)
 {
 	/* Not every resource is relayed: guest shm pools and buffers stay in
-	 * the proxy (shm.c). */
-	const struct relay_meta *meta = relay_meta_by_name(wl_resource_get_class(resource));
-	if (!meta || !wl_resource_instance_of(resource, meta->interface, &relay_tag))
+	 * the proxy (shm.c).  libwayland-server has already checked a typed
+	 * argument's interface, so only untyped ones need the lookup. */
+	if (!iface) {
+		const struct relay_meta *meta =
+			relay_meta_by_name(wl_resource_get_class(resource));
+		if (!meta)
+			return NULL;
+		iface = meta->interface;
+	}
+	if (!wl_resource_instance_of(resource, iface, &relay_tag))
 		return NULL;
 	return wl_resource_get_user_data(resource);
 }
@@ -235,7 +244,7 @@ relay_forward_request(struct relay_object *ro, uint32_t opcode,
 		case 'o':
 			if (args[i].o) {
 				struct relay_object *peer = relay_object_from_resource(
-					(struct wl_resource *)args[i].o);
+					(struct wl_resource *)args[i].o, msg->types[i]);
 				if (!peer || !peer->proxy) {
 					wl_resource_post_error(ro->resource,
 						WL_DISPLAY_ERROR_INVALID_OBJECT,

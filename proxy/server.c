@@ -65,7 +65,7 @@ wlgp_server_create(struct channel *channel)
 		return NULL;
 	server->channel = channel;
 	wl_list_init(&server->clients);
-	server->relayable = interfaces_compute_relayable(channel);
+	server->relayable = interfaces_compute_relayable();
 	server->display = wl_display_create();
 	if (!server->relayable || !server->display) {
 		wlgp_server_destroy(server);

@@ -92,7 +92,7 @@ host_stride(int32_t width, unsigned bpp)
 	return (int32_t)(((int64_t)width * bpp + 3) & ~(int64_t)3);
 }
 
-static bool
+static void
 buffer_damage(struct surface_state *s, struct shm_buffer *buf,
 	      pixman_region32_t *out)
 {
@@ -107,7 +107,6 @@ buffer_damage(struct surface_state *s, struct shm_buffer *buf,
 	unsigned block = shm_format_block_width(buf->format);
 	if (block > 1)
 		damage_align_to_blocks(out, block, buf->width);
-	return true;
 }
 
 static bool
