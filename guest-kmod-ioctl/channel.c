@@ -1,5 +1,7 @@
-#include <string.h>
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "channel.h"
 
@@ -20,26 +22,88 @@ channel_parse_kind(const char *s, enum channel_kind *out)
 	return false;
 }
 
-struct channel *
-channel_create(const struct channel_options *opts, char *err, size_t errlen)
+static struct channel *
+create_transport(const struct channel_options *opts, char *err, size_t errlen)
 {
+	struct channel *ch;
 	switch (opts->kind) {
 	case CHANNEL_AUTO:
+		/* A guest with the device uses it; anything else (development,
+		 * nesting) is a direct connection. */
+		ch = channel_virtwl_create(opts->virtwl_device, opts->context_name,
+					   true, err, errlen);
+		if (ch || err[0])
+			return ch;
+		return channel_direct_create(opts->host_display, err, errlen);
 	case CHANNEL_DIRECT:
-		/* auto picks direct until the virtio-wayland transport exists */
 		return channel_direct_create(opts->host_display, err, errlen);
 	case CHANNEL_VIRTWL:
-		snprintf(err, errlen, "the virtwl transport is not available in "
-			 "this build yet; use --transport direct");
-		return NULL;
+		return channel_virtwl_create(opts->virtwl_device, opts->context_name,
+					     false, err, errlen);
 	}
 	snprintf(err, errlen, "unknown transport");
 	return NULL;
 }
 
+struct channel *
+channel_create(const struct channel_options *opts, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	struct channel *ch = create_transport(opts, err, errlen);
+	if (ch)
+		ch->log = opts->log;
+	return ch;
+}
+
+void
+channel_log(struct channel *ch, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (ch->log) {
+		ch->log(fmt, ap);
+	} else {
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+int
+channel_connect(struct channel *ch, char *err, size_t errlen)
+{
+	struct channel_context *ctx = ch->impl->open_context(ch, err, errlen);
+	if (!ctx)
+		return -1;
+	if (ch->impl->context_is_socket) {
+		/* libwayland-client takes the socket itself: no pump. */
+		int fd = dup(ch->impl->context_fd(ctx));
+		if (fd < 0)
+			snprintf(err, errlen, "dup: %s", strerror(errno));
+		ch->impl->context_close(ctx);
+		return fd;
+	}
+	if (!ch->pump) {
+		ch->pump = channel_pump_create(ch, err, errlen);
+		if (!ch->pump) {
+			ch->impl->context_close(ctx);
+			return -1;
+		}
+	}
+	int fd = channel_pump_add(ch->pump, ctx);
+	if (fd < 0)
+		snprintf(err, errlen, "cannot bridge the host connection: %s",
+			 strerror(errno));
+	return fd;
+}
+
 void
 channel_destroy(struct channel *ch)
 {
-	if (ch)
-		ch->impl->destroy(ch);
+	if (!ch)
+		return;
+	/* The pump goes first: it closes the contexts it owns. */
+	channel_pump_destroy(ch->pump);
+	ch->pump = NULL;
+	ch->impl->destroy(ch);
 }

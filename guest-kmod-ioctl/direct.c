@@ -13,29 +13,73 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "sockio.h"
 
 struct direct_channel {
 	struct channel base;
 	struct sockaddr_un addr;
 };
 
-static int
+struct direct_context {
+	struct channel_context base;
+	int fd; /* connected to the host compositor */
+};
+
+static struct channel_context *
 direct_open_context(struct channel *ch, char *err, size_t errlen)
 {
 	struct direct_channel *dc = (struct direct_channel *)ch;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
+	struct direct_context *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
-	if (connect(fd, (struct sockaddr *)&dc->addr, sizeof(dc->addr)) < 0) {
+	ctx->base.channel = ch;
+	ctx->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ctx->fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		free(ctx);
+		return NULL;
+	}
+	if (connect(ctx->fd, (struct sockaddr *)&dc->addr, sizeof(dc->addr)) < 0) {
 		snprintf(err, errlen, "cannot connect to the host compositor at "
 			 "%s: %s (is it running? see --host-display)",
 			 dc->addr.sun_path, strerror(errno));
-		close(fd);
-		return -1;
+		close(ctx->fd);
+		free(ctx);
+		return NULL;
 	}
-	return fd;
+	return &ctx->base;
+}
+
+static int
+direct_context_fd(struct channel_context *base)
+{
+	return ((struct direct_context *)base)->fd;
+}
+
+static int
+direct_context_send(struct channel_context *base, const void *data, size_t len,
+		    const int *fds, int nfds)
+{
+	struct direct_context *ctx = (struct direct_context *)base;
+	return channel_socket_send(ctx->fd, data, len, fds, nfds);
+}
+
+static ssize_t
+direct_context_recv(struct channel_context *base, void *buf, size_t cap,
+		    int *fds, int *nfds)
+{
+	struct direct_context *ctx = (struct direct_context *)base;
+	return channel_socket_recv(ctx->fd, buf, cap, fds, nfds);
+}
+
+static void
+direct_context_close(struct channel_context *base)
+{
+	struct direct_context *ctx = (struct direct_context *)base;
+	close(ctx->fd);
+	free(ctx);
 }
 
 /* On direct the host maps our memfd itself. */
@@ -77,6 +121,38 @@ direct_free_memory(struct channel *ch, struct channel_memory *mem)
 	mem->fd = -1;
 }
 
+static int
+direct_new_pipe(struct channel *ch, struct channel_pipe *out)
+{
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	/* Only our end is non-blocking: the flag would travel with the host's
+	 * end, and writers there expect a blocking pipe. */
+	if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
+		int saved = errno;
+		close(fds[0]);
+		close(fds[1]);
+		errno = saved;
+		return -1;
+	}
+	out->local_fd = fds[0];
+	out->host_fd = fds[1];
+	return 0;
+}
+
+static ssize_t
+direct_stream_read(struct channel *ch, int fd, void *buf, size_t cap)
+{
+	return read(fd, buf, cap);
+}
+
+static ssize_t
+direct_stream_write(struct channel *ch, int fd, const void *data, size_t len)
+{
+	return write(fd, data, len);
+}
+
 static void
 direct_destroy(struct channel *ch)
 {
@@ -86,8 +162,16 @@ direct_destroy(struct channel *ch)
 static const struct channel_impl direct_impl = {
 	.name = "direct",
 	.open_context = direct_open_context,
+	.context_fd = direct_context_fd,
+	.context_send = direct_context_send,
+	.context_recv = direct_context_recv,
+	.context_close = direct_context_close,
+	.context_is_socket = true,
 	.alloc_memory = direct_alloc_memory,
 	.free_memory = direct_free_memory,
+	.new_pipe = direct_new_pipe,
+	.stream_read = direct_stream_read,
+	.stream_write = direct_stream_write,
 	.destroy = direct_destroy,
 };
 

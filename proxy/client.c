@@ -321,7 +321,7 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 	wl_client_add_destroy_listener(client, &gc->destroy);
 
 	char err[512];
-	int fd = channel_open_context(server->channel, err, sizeof(err));
+	int fd = channel_connect(server->channel, err, sizeof(err));
 	if (fd >= 0) {
 		gc->host = wl_display_connect_to_fd(fd);
 		if (!gc->host) {

@@ -70,7 +70,7 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 static int
 monitor_connect(struct host_monitor *m, char *err, size_t errlen)
 {
-	int fd = channel_open_context(m->server->channel, err, errlen);
+	int fd = channel_connect(m->server->channel, err, errlen);
 	if (fd < 0)
 		return -1;
 	m->host = wl_display_connect_to_fd(fd);

@@ -13,16 +13,28 @@ static const char usage[] =
 "Options:\n"
 "  -s, --socket NAME|PATH      listening socket: a name in $XDG_RUNTIME_DIR\n"
 "                              or an absolute path (default: wayland-0)\n"
-"  -t, --transport KIND        auto, direct or virtwl (default: auto)\n"
+"  -t, --transport KIND        auto, direct or virtwl (default: auto: virtwl\n"
+"                              when /dev/wl0 exists, else direct)\n"
 "  -H, --host-display NAME|PATH\n"
 "                              direct transport: the host compositor's\n"
 "                              socket (default: $WAYLAND_DISPLAY)\n"
+"      --virtwl-device PATH    virtwl transport: the device (default: /dev/wl0)\n"
+"      --virtwl-context-name NAME\n"
+"                              virtwl transport: connect to the host socket\n"
+"                              crosvm was given as --wayland-sock PATH,name=NAME\n"
+"                              (default: the unnamed one)\n"
 "  -v, --verbose               log every connection detail\n"
 "  -h, --help                  show this help\n"
 "  -V, --version               show the version\n"
 "\n"
 "With -- COMMAND, runs COMMAND with WAYLAND_DISPLAY set to the proxy and\n"
 "exits with its status.\n";
+
+/* Long options without a short letter. */
+enum {
+	OPT_VIRTWL_DEVICE = 0x100,
+	OPT_VIRTWL_CONTEXT_NAME,
+};
 
 enum options_result
 options_parse(struct wlgp_options *opts, int argc, char **argv)
@@ -31,6 +43,8 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "transport", required_argument, NULL, 't' },
 		{ "host-display", required_argument, NULL, 'H' },
+		{ "virtwl-device", required_argument, NULL, OPT_VIRTWL_DEVICE },
+		{ "virtwl-context-name", required_argument, NULL, OPT_VIRTWL_CONTEXT_NAME },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -61,6 +75,18 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 			break;
 		case 'H':
 			opts->channel.host_display = optarg;
+			break;
+		case OPT_VIRTWL_DEVICE:
+			opts->channel.virtwl_device = optarg;
+			break;
+		case OPT_VIRTWL_CONTEXT_NAME:
+			if (!*optarg || strlen(optarg) >= CHANNEL_CONTEXT_NAME_MAX) {
+				fprintf(stderr, "wl-guest-proxy: --virtwl-context-name "
+					"needs a name of 1 to %d bytes\n",
+					CHANNEL_CONTEXT_NAME_MAX - 1);
+				return OPTIONS_EXIT_ERROR;
+			}
+			opts->channel.context_name = optarg;
 			break;
 		case 'v':
 			opts->verbose = true;

@@ -57,6 +57,13 @@ handle_client_created(struct wl_listener *listener, void *data)
 	}
 }
 
+/* What the transport reports from its own thread (the pump). */
+static void
+log_channel(const char *fmt, va_list ap)
+{
+	wlgp_vlog(WLGP_WARN, fmt, ap);
+}
+
 struct wlgp_server *
 wlgp_server_create(struct channel *channel)
 {
@@ -64,6 +71,7 @@ wlgp_server_create(struct channel *channel)
 	if (!server)
 		return NULL;
 	server->channel = channel;
+	channel->log = log_channel;
 	wl_list_init(&server->clients);
 	server->relayable = interfaces_compute_relayable();
 	server->display = wl_display_create();
