@@ -89,6 +89,33 @@ def transport():
     return os.environ.get("WLGP_TRANSPORT", "direct")
 
 
+def emulator_binary():
+    return env_path("WLGP_EMULATOR", REPO / "build" / "emulator" / "wl0-emulator")
+
+
+def read_emulator_stats(path, timeout=5.0):
+    """The emulator's --stats JSON (rewritten atomically on every change)."""
+    import json
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return json.loads(Path(path).read_text())
+        except (OSError, ValueError):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no emulator stats at {path}")
+            time.sleep(0.05)
+
+
+def wait_emulator_stats(path, predicate, timeout=10.0):
+    """Polls the stats until predicate(stats) holds; returns the last stats."""
+    deadline = time.monotonic() + timeout
+    stats = read_emulator_stats(path)
+    while not predicate(stats) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        stats = read_emulator_stats(path)
+    return stats
+
+
 def wayland_protocols_dir():
     try:
         out = subprocess.run(
@@ -312,6 +339,7 @@ class WlEnv:
         self.weston_ini = self.logdir / "weston.ini"
         self.weston_ini.write_text(WESTON_INI)
         self.procs = []
+        self.hosts = []
         self._names = itertools.count()
 
     # -- environment
@@ -365,15 +393,33 @@ class WlEnv:
         proc.socket = socket_name
         proc.socket_path = socket_path(self.runtime_dir, socket_name)
         wait_for_socket(proc.socket_path, proc, timeout)
+        self.hosts.append(proc)
         return proc
 
     # -- the proxy under test
-    def proxy_argv(self, socket_name, host, extra=()):
+    def emulator_argv(self, host):
+        """On virtwl the proxy runs under the /dev/wl0 emulator, which
+        plays crosvm: its --wayland-sock is the host compositor's socket
+        (host None: the latest host started)."""
+        host = host if host is not None else (self.hosts[-1] if self.hosts else None)
+        if host is None:
+            raise AssertionError("virtwl needs a host compositor for the emulator")
+        path = getattr(host, "socket_path", None) or socket_path(self.runtime_dir, host)
+        stats = self.logdir / f"{self.unique('emulator-stats')}.json"
+        return [str(emulator_binary()), "--wayland-sock", str(path),
+                "--stats", str(stats), "--"]
+
+    def proxy_argv(self, socket_name, host, extra=(), kind=None):
+        """The proxy's command line on transport `kind` (default: the
+        suite's WLGP_TRANSPORT)."""
+        kind = kind or transport()
         argv = [str(proxy_binary())]
         if socket_name is not None:
             argv += ["--socket", str(socket_name)]
-        argv += ["--transport", transport()]
-        if host is not None:
+        argv += ["--transport", kind]
+        if kind == "virtwl":
+            argv = self.emulator_argv(host) + argv
+        elif host is not None:
             argv += ["--host-display", str(getattr(host, "socket", host))]
         if os.environ.get("WLGP_PROXY_VERBOSE"):
             argv.append("--verbose")
@@ -383,11 +429,16 @@ class WlEnv:
         """Start a proxy process (any command line); it is checked at teardown."""
         proc = self.spawn(name, argv, env or self.base_env())
         proc.is_proxy = True
+        # Under the emulator: its stats are checked at teardown.
+        proc.emulator_stats = None
+        if Path(str(argv[0])).name == "wl0-emulator" and "--stats" in argv:
+            proc.emulator_stats = Path(argv[argv.index("--stats") + 1])
         return proc
 
-    def start_proxy(self, host, socket_name=None, extra=(), wait=True, timeout=15):
+    def start_proxy(self, host, socket_name=None, extra=(), wait=True, timeout=15,
+                    kind=None):
         socket_name = socket_name or self.unique("guest")
-        proc = self.spawn_proxy(self.proxy_argv(socket_name, host, extra))
+        proc = self.spawn_proxy(self.proxy_argv(socket_name, host, extra, kind))
         proc.socket = socket_name
         proc.socket_path = socket_path(self.runtime_dir, socket_name)
         if wait:
@@ -464,6 +515,7 @@ class WlEnv:
             m = SANITIZER_RE.search(proc.stderr())
             if m:
                 problems.append(f"{proc.name} printed a sanitizer report ({m[0]!r})")
+            problems += emulator_problems(proc)
         return problems
 
     def cleanup(self):
@@ -477,6 +529,26 @@ class WlEnv:
                 pass
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
         shutil.rmtree(self.config_home, ignore_errors=True)
+
+
+def emulator_problems(proc):
+    """What the real driver would have refused or hung on, for a proxy that
+    ran under the emulator: every such call is a proxy bug."""
+    path = getattr(proc, "emulator_stats", None)
+    if path is None:
+        return []
+    try:
+        stats = read_emulator_stats(path, timeout=2)
+    except AssertionError as e:
+        return [f"{proc.name}: {e}"]
+    problems = []
+    if stats.get("rejections", 0):
+        problems.append(f"{proc.name}: the device rejected {stats['rejections']} "
+                        f"calls: {stats.get('rejection_log')}")
+    if stats.get("violations", 0):
+        problems.append(f"{proc.name}: {stats['violations']} calls would hang or "
+                        f"corrupt on the real device: {stats.get('violation_log')}")
+    return problems
 
 
 # --------------------------------------------------------------------------
