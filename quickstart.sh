@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wl-guest-proxy quick start (Debian 12, as root).
-#   ./quickstart.sh run    install, build, and run the proxy in front of a
-#                          private headless weston host
+#   ./quickstart.sh run    install, build, and run the proxy: through
+#                          /dev/wl0 in a crosvm guest, else under the device
+#                          emulator in front of a private headless weston
 #   ./quickstart.sh test   install, build, and run every test (unit,
 #                          end-to-end, and both again under ASan+UBSan)
 set -euo pipefail
@@ -44,7 +45,14 @@ cmd_run() {
 	install_packages $BUILD_PKGS $HOST_PKGS
 	build build
 	private_runtime_dir
-	local host=wlgp-host-$$ sock=$XDG_RUNTIME_DIR/wlgp-0
+	local sock=$XDG_RUNTIME_DIR/wlgp-0
+	if [ -e /dev/wl0 ]; then
+		# A real crosvm guest: the device leads to the host compositor.
+		echo "== /dev/wl0 found: relaying to the host compositor through it"
+		echo "== point clients at it: WAYLAND_DISPLAY=$sock wayland-info"
+		exec ./build/proxy/wl-guest-proxy --socket "$sock"
+	fi
+	local host=wlgp-host-$$
 	weston --backend=headless-backend.so --use-pixman --socket="$host" \
 		--width=1280 --height=720 --idle-time=0 --debug \
 		>"$XDG_RUNTIME_DIR/weston.log" 2>&1 &
@@ -52,11 +60,15 @@ cmd_run() {
 	trap 'kill $weston_pid 2>/dev/null' EXIT
 	for _ in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/$host" ] && break; sleep 0.1; done
 	echo "== host: headless weston on $XDG_RUNTIME_DIR/$host (log: $XDG_RUNTIME_DIR/weston.log)"
+	echo "== no /dev/wl0 on this machine: the proxy runs under the device"
+	echo "   emulator (build/emulator/wl0-emulator), which plays the guest"
+	echo "   kernel's virtio-wayland driver and crosvm in front of that host"
 	echo "== point a client at the proxy from another shell, e.g.:"
 	echo "   WAYLAND_DISPLAY=$sock weston-simple-shm"
 	echo "   WAYLAND_DISPLAY=$sock wayland-info"
 	echo "== Ctrl-C stops the proxy and the host"
-	./build/proxy/wl-guest-proxy --transport direct --host-display "$host" --socket "$sock"
+	./build/emulator/wl0-emulator --wayland-sock "$XDG_RUNTIME_DIR/$host" -- \
+		./build/proxy/wl-guest-proxy --socket "$sock"
 }
 
 cmd_test() {
