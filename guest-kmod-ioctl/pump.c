@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +338,21 @@ pump_thread(void *data)
 	return NULL;
 }
 
+/* Signals are the main loop's business (it may take SIGTERM through a
+ * signalfd only later): the pump thread blocks them all from birth. */
+static int
+start_thread(struct channel_pump *pump)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int ret = pthread_create(&pump->thread, NULL, pump_thread, pump);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret != 0)
+		errno = ret;
+	return ret;
+}
+
 struct channel_pump *
 channel_pump_create(struct channel *ch, char *err, size_t errlen)
 {
@@ -354,7 +370,7 @@ channel_pump_create(struct channel *ch, char *err, size_t errlen)
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	if (pump->epoll_fd < 0 || pump->wake_fd < 0 ||
 	    epoll_ctl(pump->epoll_fd, EPOLL_CTL_ADD, pump->wake_fd, &ev) < 0 ||
-	    pthread_create(&pump->thread, NULL, pump_thread, pump) != 0) {
+	    start_thread(pump) != 0) {
 		snprintf(err, errlen, "cannot start the transport's pump: %s",
 			 strerror(errno));
 		if (pump->epoll_fd >= 0)
