@@ -31,7 +31,14 @@ struct virtwl_channel {
 struct virtwl_context {
 	struct channel_context base;
 	int vfd;
+	/* RECV lands here (header + data), then is copied out: the ioctl
+	 * wants the bytes right after its header. */
+	uint8_t *scratch;
+	size_t scratch_cap;
 };
+
+/* What one pipe read asks the device for. */
+#define VIRTWL_STREAM_CHUNK 16384
 
 /* A SEND's header and data in one buffer, as the ioctl wants them. */
 struct virtwl_txn_buf {
@@ -161,10 +168,10 @@ virtwl_context_send(struct channel_context *base, const void *data, size_t len,
 	return send_all(ctx->vfd, data, len, fds, nfds);
 }
 
-/* One RECV.  The txn header lives just before buf's bytes, so the data
- * lands in place. */
+/* One RECV of at most cap bytes through raw, a buffer with room for the
+ * txn header before them. */
 static ssize_t
-recv_txn(int vfd, void *buf, size_t cap, int *fds, int *nfds)
+recv_txn(int vfd, uint8_t *raw, void *buf, size_t cap, int *fds, int *nfds)
 {
 	*nfds = 0;
 	if (cap == 0) {
@@ -173,11 +180,6 @@ recv_txn(int vfd, void *buf, size_t cap, int *fds, int *nfds)
 		errno = EINVAL;
 		return -1;
 	}
-	if (cap > UINT32_MAX)
-		cap = UINT32_MAX;
-	uint8_t *raw = malloc(sizeof(struct virtwl_ioctl_txn) + cap);
-	if (!raw)
-		return -1;
 	struct virtwl_ioctl_txn *txn = (struct virtwl_ioctl_txn *)raw;
 	for (int i = 0; i < VIRTWL_SEND_MAX_ALLOCS; i++)
 		txn->fds[i] = -1;
@@ -186,17 +188,12 @@ recv_txn(int vfd, void *buf, size_t cap, int *fds, int *nfds)
 	do {
 		ret = ioctl(vfd, VIRTWL_IOCTL_RECV, txn);
 	} while (ret < 0 && errno == EINTR);
-	if (ret < 0) {
-		int saved = errno;
-		free(raw);
-		errno = saved;
+	if (ret < 0)
 		return -1;
-	}
 	for (int i = 0; i < VIRTWL_SEND_MAX_ALLOCS && txn->fds[i] >= 0; i++)
 		fds[(*nfds)++] = txn->fds[i];
 	size_t got = txn->len <= cap ? txn->len : cap;
 	memcpy(buf, txn->data, got);
-	free(raw);
 	return (ssize_t)got;
 }
 
@@ -205,7 +202,17 @@ virtwl_context_recv(struct channel_context *base, void *buf, size_t cap,
 		    int *fds, int *nfds)
 {
 	struct virtwl_context *ctx = (struct virtwl_context *)base;
-	return recv_txn(ctx->vfd, buf, cap, fds, nfds);
+	if (cap > UINT32_MAX)
+		cap = UINT32_MAX;
+	size_t need = sizeof(struct virtwl_ioctl_txn) + cap;
+	if (need > ctx->scratch_cap) {
+		uint8_t *scratch = realloc(ctx->scratch, need);
+		if (!scratch)
+			return -1;
+		ctx->scratch = scratch;
+		ctx->scratch_cap = need;
+	}
+	return recv_txn(ctx->vfd, ctx->scratch, buf, cap, fds, nfds);
 }
 
 static void
@@ -215,6 +222,7 @@ virtwl_context_close(struct channel_context *base)
 	/* The last close tells the host (VFD_CLOSE), which closes its socket
 	 * to the compositor. */
 	close(ctx->vfd);
+	free(ctx->scratch);
 	free(ctx);
 }
 
@@ -287,8 +295,12 @@ virtwl_new_pipe(struct channel *ch, struct channel_pipe *out)
 static ssize_t
 virtwl_stream_read(struct channel *ch, int fd, void *buf, size_t cap)
 {
+	_Alignas(struct virtwl_ioctl_txn)
+		uint8_t raw[sizeof(struct virtwl_ioctl_txn) + VIRTWL_STREAM_CHUNK];
 	int fds[CHANNEL_MAX_FDS], nfds;
-	ssize_t n = recv_txn(fd, buf, cap, fds, &nfds);
+	if (cap > VIRTWL_STREAM_CHUNK)
+		cap = VIRTWL_STREAM_CHUNK;
+	ssize_t n = recv_txn(fd, raw, buf, cap, fds, &nfds);
 	/* A byte stream carries no fds; drop any rather than leak them. */
 	for (int i = 0; i < nfds; i++)
 		close(fds[i]);
