@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keymap.h"
 #include "options.h"
 
 static const char usage[] =
@@ -23,6 +24,7 @@ static const char usage[] =
 "                              virtwl transport: connect to the host socket\n"
 "                              crosvm was given as --wayland-sock PATH,name=NAME\n"
 "                              (default: the unnamed one)\n"
+KEYMAP_SPEC_HELP
 "  -v, --verbose               log every connection detail\n"
 "  -h, --help                  show this help\n"
 "  -V, --version               show the version\n"
@@ -34,7 +36,18 @@ static const char usage[] =
 enum {
 	OPT_VIRTWL_DEVICE = 0x100,
 	OPT_VIRTWL_CONTEXT_NAME,
+	OPT_KEYMAP,
 };
+
+/* main.c hands wlgp_server_create only the channel: until it passes the
+ * options on, the server picks --keymap up here (options_keymap). */
+static const char *keymap_option;
+
+const char *
+options_keymap(void)
+{
+	return keymap_option;
+}
 
 enum options_result
 options_parse(struct wlgp_options *opts, int argc, char **argv)
@@ -46,6 +59,7 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		{ "virtwl-device", required_argument, NULL, OPT_VIRTWL_DEVICE },
 		{ "virtwl-context-name", required_argument, NULL, OPT_VIRTWL_CONTEXT_NAME },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "keymap", required_argument, NULL, OPT_KEYMAP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -88,6 +102,15 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 			}
 			opts->channel.context_name = optarg;
 			break;
+		case OPT_KEYMAP: {
+			const char *why = keymap_spec_check(optarg);
+			if (why) {
+				fprintf(stderr, "wl-guest-proxy: %s\n", why);
+				return OPTIONS_EXIT_ERROR;
+			}
+			opts->keymap = keymap_option = optarg;
+			break;
+		}
 		case 'v':
 			opts->verbose = true;
 			break;

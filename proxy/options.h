@@ -9,6 +9,7 @@ struct wlgp_options {
 	const char *socket;       /* --socket */
 	struct channel_options channel;
 	bool verbose;
+	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
 	char **command;           /* after --, NULL-terminated, or NULL */
 };
 
@@ -19,5 +20,8 @@ enum options_result {
 };
 
 enum options_result options_parse(struct wlgp_options *opts, int argc, char **argv);
+
+/* The last parsed --keymap, or NULL (for wlgp_server_create). */
+const char *options_keymap(void);
 
 #endif

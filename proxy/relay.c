@@ -30,6 +30,10 @@ static const struct relay_override *const overrides[] = {
 	&surface_override,
 	&viewporter_override,
 	&viewport_override,
+	&data_offer_override,
+	&data_source_override,
+	&primary_offer_override,
+	&primary_source_override,
 };
 
 const struct relay_override *

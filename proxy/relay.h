@@ -99,5 +99,9 @@ extern const struct relay_override shm_override;
 extern const struct relay_override surface_override;
 extern const struct relay_override viewporter_override;
 extern const struct relay_override viewport_override;
+extern const struct relay_override data_offer_override;
+extern const struct relay_override data_source_override;
+extern const struct relay_override primary_offer_override;
+extern const struct relay_override primary_source_override;
 
 #endif

@@ -10,8 +10,11 @@
 
 #include "client.h"
 #include "interfaces.h"
+#include "keymap.h"
 #include "log.h"
+#include "options.h"
 #include "server.h"
+#include "transfer.h"
 
 /* libwayland-client reports a host protocol error's text only through its
  * log handler, which takes no user data: this is the way back to the one
@@ -73,6 +76,14 @@ wlgp_server_create(struct channel *channel)
 	server->channel = channel;
 	channel->log = log_channel;
 	wl_list_init(&server->clients);
+	wl_list_init(&server->transfers);
+	char err[512];
+	server->keymaps = keymap_cache_create(options_keymap(), err, sizeof(err));
+	if (!server->keymaps) {
+		wlgp_err("%s", err);
+		wlgp_server_destroy(server);
+		return NULL;
+	}
 	server->relayable = interfaces_compute_relayable();
 	server->display = wl_display_create();
 	if (!server->relayable || !server->display) {
@@ -102,6 +113,7 @@ wlgp_server_destroy(struct wlgp_server *server)
 {
 	if (!server)
 		return;
+	transfer_destroy_all(server);
 	if (server->display) {
 		wl_display_destroy_clients(server->display);
 		wl_list_remove(&server->client_created.link);
@@ -110,6 +122,7 @@ wlgp_server_destroy(struct wlgp_server *server)
 	if (log_context == server)
 		log_context = NULL;
 	free(server->relayable);
+	keymap_cache_destroy(server->keymaps);
 	free(server);
 }
 

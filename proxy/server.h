@@ -11,6 +11,7 @@
 #include "channel.h"
 
 struct host_monitor;
+struct keymap_cache;
 
 struct wlgp_server {
 	struct wl_display *display;
@@ -25,6 +26,11 @@ struct wlgp_server {
 	bool *relayable;
 
 	struct host_monitor *monitor;
+
+	/* The keymaps guests get, --keymap's among them (keymap.h). */
+	struct keymap_cache *keymaps;
+	/* Clipboard and drag-and-drop copies under way (transfer.h). */
+	struct wl_list transfers;
 
 	/* The text of the last protocol error libwayland-client logged: the
 	 * only place that library exposes the host's error message. */

@@ -42,11 +42,11 @@ background-color=0xff202020
 """
 
 # Globals the proxy must hide because their messages carry fds it cannot
-# translate yet.
+# translate: dmabufs and sync files cannot cross the device, nor can a DRM
+# device fd.  (wl_data_device_manager and the primary selection are
+# relayed: their pipes are copied, proxy/transfer.c.)
 FD_HIDDEN = {
     "zwp_linux_dmabuf_v1",
-    "wl_data_device_manager",
-    "zwp_primary_selection_device_manager_v1",
     "zwp_linux_explicit_synchronization_v1",
     "wp_drm_lease_device_v1",
 }
