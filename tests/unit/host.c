@@ -3,7 +3,7 @@
  * (surfaces, regions, frame callbacks), wl_output, wl_seat (pointer,
  * keyboard, touch), zwp_tablet_manager_v2 (which announces a tablet, a tool
  * and a pad with a group and a ring: objects created by events), plus two
- * globals the proxy must hide: wl_data_device_manager and test_unknown_v1.
+ * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,9 @@
 
 #include "host.h"
 #include "tablet-unstable-v2-server-protocol.h"
+
+/* From the proxy's protocol library (no header of it is generated). */
+extern const struct wl_interface zwp_linux_dmabuf_v1_interface;
 
 /* An interface no proxy has compiled in. */
 static const struct wl_interface test_unknown_v1_interface = {
@@ -622,12 +625,12 @@ tablet_manager_bind(struct wl_client *client, void *data, uint32_t version,
 /* ---- globals the proxy must hide ---------------------------------------- */
 
 static void
-data_device_manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+dmabuf_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
 {
 	/* Never reached through the proxy; a plain resource is enough for a
 	 * direct client. */
 	struct wl_resource *res = wl_resource_create(client,
-		&wl_data_device_manager_interface, 1, id);
+		&zwp_linux_dmabuf_v1_interface, 1, id);
 	if (!res)
 		wl_client_post_no_memory(client);
 }
@@ -653,7 +656,7 @@ static const struct global_kind global_kinds[HOST_GLOBAL_COUNT] = {
 	[HOST_OUTPUT] = { &wl_output_interface, output_bind },
 	[HOST_SEAT] = { &wl_seat_interface, seat_bind },
 	[HOST_TABLET_MANAGER] = { &zwp_tablet_manager_v2_interface, tablet_manager_bind },
-	[HOST_DATA_DEVICE_MANAGER] = { &wl_data_device_manager_interface, data_device_manager_bind },
+	[HOST_DMABUF] = { &zwp_linux_dmabuf_v1_interface, dmabuf_bind },
 	[HOST_UNKNOWN] = { &test_unknown_v1_interface, unknown_bind },
 };
 

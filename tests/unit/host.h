@@ -41,7 +41,7 @@ enum host_global {
 	HOST_OUTPUT,              /* wl_output */
 	HOST_SEAT,                /* wl_seat with a pointer */
 	HOST_TABLET_MANAGER,      /* zwp_tablet_manager_v2 */
-	HOST_DATA_DEVICE_MANAGER, /* wl_data_device_manager: carries fds */
+	HOST_DMABUF,              /* zwp_linux_dmabuf_v1: fds that cannot cross */
 	HOST_UNKNOWN,             /* test_unknown_v1: no proxy knows it */
 	HOST_GLOBAL_COUNT
 };

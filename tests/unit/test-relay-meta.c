@@ -217,9 +217,10 @@ test_relayable(void)
 	/* wl_shm's pool is copied into transport memory (shm.c, surface.c),
 	 * never passed through. */
 	CHECK(relayable(table, "wl_shm"));
-	/* Untranslated fds: wl_data_offer.receive, wl_data_source.send,
-	 * zwp_linux_buffer_params_v1.add. */
-	CHECK(!relayable(table, "wl_data_device_manager"));
+	/* The clipboard's pipes are copied (transfer.c). */
+	CHECK(relayable(table, "wl_data_device_manager"));
+	CHECK(relayable(table, "zwp_primary_selection_device_manager_v1"));
+	/* Untranslated fds: zwp_linux_buffer_params_v1.add. */
 	CHECK(!relayable(table, "zwp_linux_dmabuf_v1"));
 	free(table);
 }
