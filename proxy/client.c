@@ -316,6 +316,9 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 	wl_list_init(&gc->objects);
 	wl_array_init(&gc->host_shm_formats);
 	wl_client_get_credentials(client, &gc->pid, NULL, NULL);
+	/* First, so that a client refused below still has its one connect
+	 * line to pair with its disconnect line. */
+	wlgp_info("client pid %d connected", (int)gc->pid);
 	wl_list_insert(&server->clients, &gc->link);
 	gc->destroy.notify = handle_client_destroy;
 	wl_client_add_destroy_listener(client, &gc->destroy);
@@ -344,7 +347,6 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 		guest_client_close(gc, "out of memory");
 		return gc;
 	}
-	wlgp_info("client pid %d connected", (int)gc->pid);
 	return gc;
 }
 

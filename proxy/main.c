@@ -5,6 +5,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "channel.h"
 #include "child.h"
@@ -13,14 +17,46 @@
 #include "log.h"
 #include "options.h"
 #include "server.h"
+#include "trace.h"
 
 static int
 handle_quit_signal(int signo, void *data)
 {
 	struct wlgp_server *server = data;
-	wlgp_info("received signal %d, shutting down", signo);
+	const char *name = sigabbrev_np(signo);
+	wlgp_info("received SIG%s, shutting down", name ? name : "?");
 	server->quit = true;
 	return 0;
+}
+
+/* The direct transport with WAYLAND_DISPLAY pointing at the socket systemd
+ * passed us (the environment.d snippet exports it to every user service)
+ * would connect the proxy to itself and hang in its first round trip. */
+static bool
+host_is_own_socket(const struct channel *channel, const struct listen_socket *ls)
+{
+	struct stat host, own;
+	return stat(channel->host_name, &host) == 0 && stat(ls->path, &own) == 0 &&
+	       host.st_dev == own.st_dev && host.st_ino == own.st_ino;
+}
+
+/* systemd's socket first: whatever fails after it should be reported
+ * against the socket systemd already listens on. */
+static int
+take_socket(struct listen_socket *ls, const struct channel *channel,
+	    char *err, size_t errlen)
+{
+	int activated = listen_socket_from_systemd(ls, err, errlen);
+	if (activated <= 0)
+		return activated;
+	if (host_is_own_socket(channel, ls)) {
+		snprintf(err, errlen, "the host display %s is the socket this "
+			 "proxy serves: give the host compositor with "
+			 "--host-display, or use --transport virtwl",
+			 channel->host_name);
+		return -1;
+	}
+	return 1;
 }
 
 int
@@ -35,7 +71,7 @@ main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
-	wlgp_log_init(opts.verbose ? WLGP_DEBUG : WLGP_INFO);
+	wlgp_log_init(opts.log_level);
 	/* A guest that vanishes mid-write must not kill the proxy. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -52,9 +88,18 @@ main(int argc, char **argv)
 		wlgp_err("%s", err);
 		return EXIT_FAILURE;
 	}
+	int activated = take_socket(&ls, channel, err, sizeof(err));
+	if (activated < 0) {
+		wlgp_err("%s", err);
+		goto out;
+	}
 	server = wlgp_server_create(channel);
 	if (!server) {
 		wlgp_err("cannot create the Wayland server");
+		goto out;
+	}
+	if (opts.trace && !(server->trace = trace_create(server->display))) {
+		wlgp_err("out of memory for --trace");
 		goto out;
 	}
 	monitor = host_monitor_create(server, err, sizeof(err));
@@ -62,7 +107,7 @@ main(int argc, char **argv)
 		wlgp_err("%s", err);
 		goto out;
 	}
-	if (listen_socket_open(&ls, opts.socket, err, sizeof(err)) < 0) {
+	if (!activated && listen_socket_open(&ls, opts.socket, err, sizeof(err)) < 0) {
 		wlgp_err("%s", err);
 		goto out;
 	}
@@ -76,19 +121,26 @@ main(int argc, char **argv)
 	sigint = wl_event_loop_add_signal(server->loop, SIGINT,
 					  handle_quit_signal, server);
 
-	wlgp_info("listening on %s, relaying to %s over the %s transport",
-		  ls.path, channel->host_name, channel->impl->name);
+	wlgp_info("listening on %s%s, relaying to %s over the %s transport",
+		  ls.path, activated ? " (passed by systemd)" : "",
+		  channel->host_name, channel->impl->name);
 	if (opts.command) {
 		child = child_spawn(server, opts.command, ls.display_name);
 		if (!child)
 			goto out;
-	} else {
+	} else if (!activated) {
 		wlgp_info("run clients with WAYLAND_DISPLAY=%s", ls.display_name);
 	}
+	sd_notifyf(0, "READY=1\nSTATUS=Serving %s, relaying to %s",
+		   ls.path, channel->host_name);
 
 	while (!server->quit)
 		wlgp_server_dispatch(server, -1);
 	status = opts.command ? server->exit_status : EXIT_SUCCESS;
+	sd_notify(0, "STOPPING=1");
+	/* What the host already answered reaches the guests before they are
+	 * disconnected. */
+	wl_display_flush_clients(server->display);
 
 out:
 	if (sigterm)
@@ -97,7 +149,13 @@ out:
 		wl_event_source_remove(sigint);
 	child_destroy(child);
 	host_monitor_destroy(monitor);
+	if (server) {
+		trace_destroy(server->trace);
+		server->trace = NULL;
+	}
 	wlgp_server_destroy(server);
+	if (ls.fd >= 0)
+		close(ls.fd);
 	listen_socket_close(&ls);
 	channel_destroy(channel);
 	return status;

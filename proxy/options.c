@@ -1,5 +1,6 @@
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "keymap.h"
@@ -25,7 +26,12 @@ static const char usage[] =
 "                              crosvm was given as --wayland-sock PATH,name=NAME\n"
 "                              (default: the unnamed one)\n"
 KEYMAP_SPEC_HELP
-"  -v, --verbose               log every connection detail\n"
+"      --log-level LEVEL       error, warning, info or debug (default: info,\n"
+"                              or $WLGP_LOG_LEVEL)\n"
+"  -v, --verbose               the same as --log-level debug\n"
+"      --trace                 print every message of every client on both\n"
+"                              sides of the proxy, like WAYLAND_DEBUG\n"
+"                              (also: WLGP_TRACE=1)\n"
 "  -h, --help                  show this help\n"
 "  -V, --version               show the version\n"
 "\n"
@@ -36,8 +42,33 @@ KEYMAP_SPEC_HELP
 enum {
 	OPT_VIRTWL_DEVICE = 0x100,
 	OPT_VIRTWL_CONTEXT_NAME,
+	OPT_LOG_LEVEL,
+	OPT_TRACE,
 	OPT_KEYMAP,
 };
+
+/* The environment's settings, for what the command line did not set: how
+ * a systemd unit or a user's session turns on debugging without editing
+ * ExecStart=. */
+static bool
+options_from_env(struct wlgp_options *opts, bool level_given, bool trace_given)
+{
+	const char *level = level_given ? NULL : getenv("WLGP_LOG_LEVEL");
+	if (level && *level && !wlgp_log_level_parse(level, &opts->log_level)) {
+		fprintf(stderr, "wl-guest-proxy: WLGP_LOG_LEVEL=%s: use error, "
+			"warning, info or debug\n", level);
+		return false;
+	}
+	const char *trace = trace_given ? NULL : getenv("WLGP_TRACE");
+	if (!trace || !*trace || strcmp(trace, "0") == 0)
+		return true;
+	if (strcmp(trace, "1") != 0) {
+		fprintf(stderr, "wl-guest-proxy: WLGP_TRACE=%s: use 1 or 0\n", trace);
+		return false;
+	}
+	opts->trace = true;
+	return true;
+}
 
 /* main.c hands wlgp_server_create only the channel: until it passes the
  * options on, the server picks --keymap up here (options_keymap). */
@@ -58,7 +89,9 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		{ "host-display", required_argument, NULL, 'H' },
 		{ "virtwl-device", required_argument, NULL, OPT_VIRTWL_DEVICE },
 		{ "virtwl-context-name", required_argument, NULL, OPT_VIRTWL_CONTEXT_NAME },
+		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "keymap", required_argument, NULL, OPT_KEYMAP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -67,7 +100,9 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 	*opts = (struct wlgp_options){
 		.socket = "wayland-0",
 		.channel = { .kind = CHANNEL_AUTO },
+		.log_level = WLGP_INFO,
 	};
+	bool level_given = false;
 
 	int c;
 	/* '+': stop at the first non-option so COMMAND keeps its own flags */
@@ -102,6 +137,22 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 			}
 			opts->channel.context_name = optarg;
 			break;
+		case OPT_LOG_LEVEL:
+			if (!wlgp_log_level_parse(optarg, &opts->log_level)) {
+				fprintf(stderr, "wl-guest-proxy: unknown log level "
+					"'%s': use error, warning, info or debug\n",
+					optarg);
+				return OPTIONS_EXIT_ERROR;
+			}
+			level_given = true;
+			break;
+		case 'v':
+			opts->log_level = WLGP_DEBUG;
+			level_given = true;
+			break;
+		case OPT_TRACE:
+			opts->trace = true;
+			break;
 		case OPT_KEYMAP: {
 			const char *why = keymap_spec_check(optarg);
 			if (why) {
@@ -111,9 +162,6 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 			opts->keymap = keymap_option = optarg;
 			break;
 		}
-		case 'v':
-			opts->verbose = true;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			return OPTIONS_EXIT_OK;
@@ -133,5 +181,7 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		}
 		opts->command = &argv[optind];
 	}
+	if (!options_from_env(opts, level_given, opts->trace))
+		return OPTIONS_EXIT_ERROR;
 	return OPTIONS_RUN;
 }

@@ -4,11 +4,13 @@
 #include <stdbool.h>
 
 #include "channel.h"
+#include "log.h"
 
 struct wlgp_options {
 	const char *socket;       /* --socket */
 	struct channel_options channel;
-	bool verbose;
+	enum wlgp_log_level log_level; /* --log-level, --verbose, WLGP_LOG_LEVEL */
+	bool trace;                    /* --trace, WLGP_TRACE */
 	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
 	char **command;           /* after --, NULL-terminated, or NULL */
 };

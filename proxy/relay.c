@@ -18,6 +18,8 @@
 #include "client.h"
 #include "log.h"
 #include "relay.h"
+#include "server.h"
+#include "trace.h"
 
 /* Marks resources and proxies as ours: libwayland compares implementation
  * pointers in wl_resource_instance_of and hands them back unchanged. */
@@ -282,9 +284,14 @@ relay_forward_request(struct relay_object *ro, uint32_t opcode,
 		}
 	}
 
+	/* A destructor frees the target: the trace takes its id first. */
+	struct trace *trace = gc->server->trace;
+	uint32_t host_id = trace ? wl_proxy_get_id(ro->proxy) : 0;
 	struct wl_proxy *new_proxy = wl_proxy_marshal_array_flags(ro->proxy,
 		opcode, new_iface, wl_proxy_get_version(ro->proxy),
 		destructor ? WL_MARSHAL_FLAG_DESTROY : 0, out);
+	if (trace)
+		trace_host_request(gc, ro->meta->name, host_id, msg, out, new_proxy);
 	close_fds(argv, argc, args);
 
 	if (new_resource) {
@@ -310,6 +317,8 @@ relay_dispatch_event(const void *impl, void *target, uint32_t opcode,
 		     const struct wl_message *msg, union wl_argument *args)
 {
 	struct relay_object *ro = wl_proxy_get_user_data(target);
+	if (ro->client->server->trace)
+		trace_host_event(ro->client, target, msg, args);
 	if (ro->override && ro->override->event)
 		ro->override->event(ro, opcode, args);
 	else

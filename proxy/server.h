@@ -12,6 +12,7 @@
 
 struct host_monitor;
 struct keymap_cache;
+struct trace;
 
 struct wlgp_server {
 	struct wl_display *display;
@@ -31,6 +32,7 @@ struct wlgp_server {
 	struct keymap_cache *keymaps;
 	/* Clipboard and drag-and-drop copies under way (transfer.h). */
 	struct wl_list transfers;
+	struct trace *trace; /* --trace, else NULL: see trace.h */
 
 	/* The text of the last protocol error libwayland-client logged: the
 	 * only place that library exposes the host's error message. */
