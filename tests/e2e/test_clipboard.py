@@ -1,0 +1,218 @@
+"""Clipboard and primary selection through the proxy, both directions, with
+wl-copy / wl-paste on hosts with a real seat (seat_host.py): short text,
+UTF-8 text and a 32 MiB binary blob arrive byte-exact; a reader or writer
+that goes away mid-transfer costs nothing else.
+
+The clipboard runs on weston (host B); the primary selection on sway on
+Xvfb, since weston 10 has none.  wl-copy forks and serves the selection in
+the background until another selection replaces it: it stays in its
+process group, which WlEnv's cleanup kills.  wl-paste gets the selection
+through a window of its own that takes the keyboard focus (seat_host.py
+explains why that needs a keyboard on the seat).
+"""
+
+import random
+import re
+import signal
+import time
+
+import pytest
+
+import seat_host
+import wlgp
+
+BLOB_SIZE = 32 << 20
+UTF8_TEXT = "Grüße, 世界! Ωμέγα ≠ ∞ — 🙂 naïve café\nsecond line\ttab"
+
+PAYLOADS = {
+    "short": ("text/plain", b"hello from the other side"),
+    "utf8": ("text/plain;charset=utf-8", UTF8_TEXT.encode()),
+    "blob": ("application/octet-stream", None),  # made per test (32 MiB)
+}
+
+
+def blob(seed=5):
+    return random.Random(seed).randbytes(BLOB_SIZE)
+
+
+def payload(name):
+    mime, data = PAYLOADS[name]
+    return mime, (blob() if data is None else data)
+
+
+@pytest.fixture
+def tools():
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+
+
+@pytest.fixture
+def weston(wl, tools, proxy_bin):
+    return seat_host.start_weston_x11(wl)
+
+
+@pytest.fixture
+def sway(wl, tools, proxy_bin, request):
+    return seat_host.start_sway_x11(wl, request)
+
+
+def copy(wl, display, data, mime, tmp_path, primary=False, timeout=15):
+    """wl-copy of `data` on display (a host or a proxy).  Returns its Proc:
+    the forked server goes on in its process group."""
+    src = tmp_path / f"copy-{wl.unique('data')}"
+    src.write_bytes(data)
+    flags = "--primary " if primary else ""
+    # wl-copy returns once the compositor has the selection (its first
+    # round trip after set_selection), then serves it from a fork.
+    r = wl.run(["sh", "-c", f"exec wl-copy {flags}-t '{mime}' < {src}"], display,
+               timeout=timeout, name="wl-copy")
+    assert r.returncode == 0 and not r.timed_out, r.describe()
+    return r.proc
+
+
+def paste(wl, display, mime, primary=False, timeout=30):
+    """wl-paste's exact output (-n: no newline of its own)."""
+    argv = ["wl-paste", "-n", "-t", mime] + (["--primary"] if primary else [])
+    r = wl.run(argv, display, timeout=timeout, name="wl-paste")
+    assert r.returncode == 0 and not r.timed_out, r.describe()
+    return r.proc.out_path.read_bytes()
+
+
+def check_same(got, want, what):
+    if got != want:
+        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b),
+                     min(len(got), len(want)))
+        pytest.fail(f"{what}: {len(got)} bytes, want {len(want)}; first "
+                    f"difference at byte {first}", pytrace=False)
+
+
+def round_trip(wl, host, proxy, direction, name, tmp_path, primary=False):
+    mime, data = payload(name)
+    src, dst = (host, proxy) if direction == "host_to_guest" else (proxy, host)
+    copy(wl, src, data, mime, tmp_path, primary)
+    check_same(paste(wl, dst, mime, primary), data, f"{direction} {name}")
+
+
+@pytest.mark.parametrize("name", PAYLOADS)
+@pytest.mark.parametrize("direction", ["host_to_guest", "guest_to_host"])
+def test_clipboard(wl, weston, direction, name, tmp_path):
+    proxy = wlgp.start_verbose_proxy(wl, weston)
+    round_trip(wl, weston, proxy, direction, name, tmp_path)
+    # Every transfer the proxy started ran to its end.
+    log = proxy.stderr()
+    started = len(re.findall(r"(?:receive|send) for client pid \d+: started", log))
+    done = len(re.findall(r"(?:receive|send) for client pid \d+: done after", log))
+    assert started >= 1 and done == started, proxy.describe()
+
+
+@pytest.mark.parametrize("name", PAYLOADS)
+@pytest.mark.parametrize("direction", ["host_to_guest", "guest_to_host"])
+def test_primary_selection(wl, sway, direction, name, tmp_path):
+    proxy = wl.start_proxy(sway)
+    round_trip(wl, sway, proxy, direction, name, tmp_path, primary=True)
+
+
+def test_clipboard_and_primary_are_separate(wl, sway, tmp_path):
+    proxy = wl.start_proxy(sway)
+    copy(wl, sway, b"the clipboard", "text/plain", tmp_path)
+    copy(wl, sway, b"the primary selection", "text/plain", tmp_path, primary=True)
+    assert paste(wl, proxy, "text/plain") == b"the clipboard"
+    assert paste(wl, proxy, "text/plain", primary=True) == b"the primary selection"
+
+
+def test_mime_types_relayed(wl, weston, tmp_path):
+    """The offer's mime types reach the guest as the host has them."""
+    proxy = wl.start_proxy(weston)
+    copy(wl, weston, b"<b>x</b>", "text/html", tmp_path)
+    types = []
+    for display in (weston, proxy):
+        r = wl.run(["wl-paste", "--list-types"], display, timeout=15, name="wl-paste")
+        assert r.returncode == 0, r.describe()
+        types.append(r.stdout.split())
+    assert "text/html" in types[0]
+    assert types[1] == types[0]
+
+
+def early_exit_paste(wl, display, mime, tmp_path):
+    """A 32 MiB paste whose reader stops after 10 bytes: wl-paste dies of
+    SIGPIPE when head exits, mid-transfer."""
+    out = tmp_path / wl.unique("head")
+    r = wl.run(["sh", "-c", f"wl-paste -n -t '{mime}' | head -c 10 > {out}"], display,
+               timeout=30, name="wl-paste-head")
+    assert not r.timed_out, r.describe()
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("direction", ["host_to_guest", "guest_to_host"])
+def test_reader_exits_early(wl, weston, direction, tmp_path):
+    """A paste whose reader goes away after 10 bytes of 32 MiB ends that
+    transfer only: the proxy serves the next paste and exits 0 on SIGTERM
+    (checked at teardown)."""
+    proxy = wlgp.start_verbose_proxy(wl, weston)
+    src, dst = (weston, proxy) if direction == "host_to_guest" else (proxy, weston)
+    data = blob()
+    copy(wl, src, data, "application/octet-stream", tmp_path)
+    for _ in range(3):
+        assert early_exit_paste(wl, dst, "application/octet-stream", tmp_path) == data[:10]
+    # Each of them ended in the proxy (the reader went away, or the host's
+    # writer stopped once the proxy's pipe closed).
+    log = proxy.stderr()
+    assert wlgp.wait_until(
+        lambda: len(re.findall(r"(?:receive|send) for client pid \d+: started",
+                               proxy.stderr())) ==
+        len(re.findall(r"(?:receive|send) for client pid \d+: (?:done|the reader|reading)",
+                       proxy.stderr())), 10), log
+    # The proxy is healthy: the whole blob, then something new, both ways.
+    check_same(paste(wl, dst, "application/octet-stream"), data, "paste after early exits")
+    round_trip(wl, weston, proxy, "host_to_guest", "short", tmp_path)
+    round_trip(wl, weston, proxy, "guest_to_host", "utf8", tmp_path)
+    assert proxy.alive(), proxy.describe()
+
+
+def test_writer_killed_mid_transfer(wl, weston, tmp_path):
+    """The guest app serving a 32 MiB paste is killed while the host's
+    reader is still waiting to read: the host gets a prefix of the data and
+    an end of file, and the proxy carries on."""
+    proxy = wl.start_proxy(weston)
+    data = blob()
+    writer = copy(wl, proxy, data, "application/octet-stream", tmp_path)
+    out = tmp_path / "partial"
+    # The reader sleeps first, so the guest's writer blocks on a full pipe.
+    reader = wl.client(["sh", "-c", f"wl-paste -n -t application/octet-stream | "
+                        f"(sleep 2; cat > {out})"], weston, name="slow-paste")
+    time.sleep(1.0)
+    writer.signal_group(signal.SIGKILL)
+    assert reader.wait(30) == 0, reader.describe()
+    got = out.read_bytes()
+    assert len(got) < len(data) and got == data[:len(got)], len(got)
+    round_trip(wl, weston, proxy, "guest_to_host", "short", tmp_path)
+    round_trip(wl, weston, proxy, "host_to_guest", "short", tmp_path)
+
+
+def test_many_pastes_at_once(wl, weston, tmp_path):
+    """Several guests paste 32 MiB at the same time, their readers slow to
+    start: every one gets all of it (no transfer holds the others up).
+
+    The pastes are started one after the other, each once the previous
+    one's transfer has started: weston answers wl_data_offer.receive only
+    for the newest offer of a selection (it makes one per focus change), so
+    two wl-paste windows taking the focus at the same moment would get an
+    empty paste for the older offer even without the proxy."""
+    proxy = wlgp.start_verbose_proxy(wl, weston)
+    data = blob()
+    copy(wl, weston, data, "application/octet-stream", tmp_path)
+
+    def started():
+        return len(re.findall(r"receive for client pid \d+: started", proxy.stderr()))
+
+    readers = []
+    for i in range(4):
+        out = tmp_path / f"paste-{i}"
+        readers.append((wl.client(["sh", "-c", f"wl-paste -n -t application/octet-stream "
+                                   f"| (sleep 2; cat > {out})"], proxy, name="slow-paste"),
+                        out))
+        assert wlgp.wait_until(lambda: started() == i + 1, 10), proxy.describe()
+    for r, out in readers:
+        assert r.wait(60) == 0, r.describe()
+        check_same(out.read_bytes(), data, r.name)
