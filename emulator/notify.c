@@ -1,0 +1,245 @@
+/*
+ * The seccomp filter and the notification dispatcher; see notify.h.
+ */
+#include "notify.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "driver.h"
+#include "emu.h"
+#include "log.h"
+#include "loop.h"
+#include "vfd.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+#define ARG_LO(i) (offsetof(struct seccomp_data, args) + (i) * sizeof(uint64_t))
+
+/* Jump offsets from instruction `at` to label `to` (both indexes). */
+#define J(to, at) ((unsigned char)((to) - (at) - 1))
+
+enum {
+	I_NOTIFY = 17,
+	I_ALLOW = 18,
+};
+
+int notify_install_filter(void)
+{
+	struct sock_filter f[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, J(I_ALLOW, 1)),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* 3: x32 syscall numbers are not emulated */
+		/* 3 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, J(I_ALLOW, 3), 0),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, J(I_NOTIFY, 4), 0),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_open, J(I_NOTIFY, 5), 0),
+		/* 6 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat2, J(I_NOTIFY, 6), 0),
+		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 0, J(10, 7)),
+		/* 8 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, J(I_ALLOW, 9), J(I_NOTIFY, 9)),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, J(I_ALLOW, 10)),
+		/* 11 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIONBIO, J(I_ALLOW, 12), 0),
+		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIOCLEX, J(I_ALLOW, 13), 0),
+		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIONCLEX, J(I_ALLOW, 14), 0),
+		/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIOASYNC, J(I_ALLOW, 15), 0),
+		/* 16: isatty(); no vfd is a tty, and neither is what we install */
+		/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCGETS, J(I_ALLOW, 16), J(I_NOTIFY, 16)),
+		/* 17 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		/* 18 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	_Static_assert(sizeof(f) / sizeof(f[0]) == I_ALLOW + 1, "filter labels");
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	/*
+	 * WAIT_KILLABLE_RECV: once we hold a call, only a fatal signal ends
+	 * it, so a SEND we are sending is never restarted (and sent twice).
+	 */
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+	if (fd < 0 && errno == EINVAL)
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			     SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* ---- dispatch ---- */
+
+static void handle_open(struct call *c, uint64_t path_addr, int flags)
+{
+	char path[4096];
+	int r = call_read_string(c, path_addr, path, sizeof(path));
+	if (r == -ESRCH)
+		return;
+	if (r < 0 || strcmp(path, c->emu->opt.device_path) != 0) {
+		call_continue(c);
+		return;
+	}
+	driver_open_device(c, flags);
+}
+
+static void handle_openat2(struct call *c)
+{
+	struct open_how how;
+	if (c->args[3] < sizeof(how.flags) ||
+	    call_read(c, c->args[2], &how.flags, sizeof(how.flags)) < 0) {
+		call_continue(c); /* the kernel answers EFAULT/EINVAL itself */
+		return;
+	}
+	handle_open(c, c->args[1], (int)how.flags);
+}
+
+static bool is_device(struct emu *emu, int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && st.st_dev == emu->device_dev &&
+	       st.st_ino == emu->device_ino;
+}
+
+/* Returns true when the call was kept for later. */
+static bool handle_ioctl(struct call *c)
+{
+	int ours = call_getfd(c, (int)c->args[0]);
+	if (ours < 0) {
+		if (ours != -ESRCH)
+			call_continue(c); /* EBADF from the kernel */
+		return false;
+	}
+	unsigned cmd = (unsigned)c->args[1];
+	if (is_device(c->emu, ours))
+		return driver_device_ioctl(c, ours, cmd, c->args[2]);
+	struct vfd *v = vfd_lookup(c->emu, ours);
+	if (v)
+		return driver_vfd_ioctl(c, v, ours, cmd, c->args[2]);
+	close(ours);
+	call_continue(c);
+	return false;
+}
+
+static void handle_mmap(struct call *c)
+{
+	int ours = call_getfd(c, (int)c->args[4]);
+	if (ours < 0) {
+		if (ours != -ESRCH)
+			call_continue(c);
+		return;
+	}
+	struct vfd *v = NULL;
+	bool device = is_device(c->emu, ours);
+	if (!device)
+		v = vfd_lookup(c->emu, ours);
+	close(ours);
+	if (device)
+		driver_device_mmap(c);
+	else if (v)
+		driver_vfd_mmap(c, v);
+	else
+		call_continue(c);
+}
+
+static bool dispatch(struct call *c)
+{
+	switch (c->nr) {
+	case __NR_openat:
+		handle_open(c, c->args[1], (int)c->args[2]);
+		return false;
+	case __NR_open:
+		handle_open(c, c->args[0], (int)c->args[1]);
+		return false;
+	case __NR_openat2:
+		handle_openat2(c);
+		return false;
+	case __NR_ioctl:
+		return handle_ioctl(c);
+	case __NR_mmap:
+		handle_mmap(c);
+		return false;
+	default:
+		call_continue(c);
+		return false;
+	}
+}
+
+struct notify {
+	struct emu *emu;
+	struct loop_watch *w;
+	size_t notif_size;
+};
+
+static void handle_listener(void *data, uint32_t events)
+{
+	struct notify *n = data;
+	struct emu *emu = n->emu;
+	if (events & EPOLLIN) {
+		struct seccomp_notif *req = calloc(1, n->notif_size);
+		if (!req)
+			return;
+		if (ioctl(emu->listener_fd, SECCOMP_IOCTL_NOTIF_RECV, req) == 0) {
+			struct call *c = call_new(emu, req);
+			if (c && !dispatch(c)) {
+				/* Never leave a caller blocked: every path answers,
+				 * this only catches calls that vanished. */
+				if (!c->answered)
+					call_fail(c, ENOSYS);
+				call_free(c);
+			}
+		}
+		free(req);
+	} else if (events & (EPOLLHUP | EPOLLERR)) {
+		/* Every process under the filter is gone. */
+		loop_remove_fd(n->w);
+		n->w = NULL;
+	}
+}
+
+int notify_start(struct emu *emu, int listener_fd)
+{
+	struct seccomp_notif_sizes sizes = { 0 };
+	struct notify *n = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->emu = emu;
+	n->notif_size = sizeof(struct seccomp_notif);
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0 &&
+	    sizes.seccomp_notif > n->notif_size)
+		n->notif_size = sizes.seccomp_notif;
+	emu->listener_fd = listener_fd;
+	n->w = loop_add_fd(emu->loop, listener_fd, EPOLLIN, handle_listener, n);
+	if (!n->w) {
+		free(n);
+		return -EINVAL;
+	}
+	emu->notify = n;
+	return 0;
+}
+
+void notify_finish(struct emu *emu)
+{
+	struct notify *n = emu->notify;
+	if (!n)
+		return;
+	loop_remove_fd(n->w);
+	free(n);
+	emu->notify = NULL;
+}

@@ -1,0 +1,77 @@
+/*
+ * Pending calls and the sweep that drops those of dead callers.
+ */
+#include "pending.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "call.h"
+#include "emu.h"
+#include "loop.h"
+#include "stats.h"
+
+#define SWEEP_MS 100
+
+static void sweep(void *data)
+{
+	struct emu *emu = data;
+	emu->pending_sweep = NULL;
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &emu->pending) {
+		struct pending *p = list_entry(pos, struct pending, link);
+		if (!call_valid(p->call))
+			pending_free(p);
+	}
+	if (!list_empty(&emu->pending))
+		emu->pending_sweep = loop_add_timer(emu->loop, SWEEP_MS, sweep, emu);
+}
+
+struct pending *pending_new(struct emu *emu, struct call *call, int guest_fd,
+			    struct vfd *vfd, struct list *owner_list)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->call = call;
+	p->guest_fd = guest_fd;
+	p->vfd = vfd;
+	list_append(&emu->pending, &p->link);
+	list_append(owner_list, &p->owner_link);
+	if (!emu->pending_sweep)
+		emu->pending_sweep = loop_add_timer(emu->loop, SWEEP_MS, sweep, emu);
+	return p;
+}
+
+void pending_free(struct pending *p)
+{
+	list_remove(&p->link);
+	list_remove(&p->owner_link);
+	if (p->guest_fd >= 0)
+		close(p->guest_fd);
+	call_free(p->call);
+	free(p);
+}
+
+void pending_fail(struct pending *p, int err, const char *reason)
+{
+	if (call_valid(p->call)) {
+		stats_rejection(p->call->emu->stats, call_pid(p->call),
+				p->what ? p->what : "?", err, "%s", reason);
+		call_fail(p->call, err);
+	}
+	pending_free(p);
+}
+
+void pending_fail_list(struct list *owner_list, int err, const char *reason)
+{
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, owner_list)
+		pending_fail(list_entry(pos, struct pending, owner_link), err, reason);
+}
+
+void pending_cancel_list(struct list *owner_list)
+{
+	pending_fail_list(owner_list, EBADF, "the vfd was torn down under the call");
+}
