@@ -201,7 +201,7 @@ listen_socket_from_systemd(struct listen_socket *ls, char *err, size_t errlen)
 	 * NAME.lock and then remove the socket as stale (libwayland's
 	 * wl_socket_lock): holding the lock keeps it off systemd's socket for
 	 * as long as we serve it.  Not having it only loses that guard. */
-	char lock_err[256];
+	char lock_err[512];
 	if (take_lock(ls, lock_err, sizeof(lock_err)) < 0)
 		wlgp_warn("%s; serving the socket systemd passed anyway",
 			  lock_err);
