@@ -573,8 +573,14 @@ int ctx_send(struct vfd *v, struct call *c, int guest_fd, uint8_t *data,
 	memcpy(o->fds, fds, sizeof(int) * (size_t)nfds);
 	o->nfds = nfds;
 	struct pending *p = pending_new(v->emu, c, guest_fd, v, &o->waiter);
-	if (p)
+	if (!p) {
+		/* Sent anyway, answered at once: the bytes are committed. */
+		call_reply(c, 0);
+		call_free(c);
+		close(guest_fd);
+	} else {
 		p->what = "SEND";
+	}
 	flush_out(ctx);
 	return 1;
 }

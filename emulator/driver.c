@@ -262,9 +262,11 @@ static bool send_to_ctx(struct call *c, struct vfd *v, int guest_fd,
 		free(data);
 		return false;
 	}
+	struct stats *stats = c->emu->stats;
 	int r = ctx_send(v, c, guest_fd, data, len, fds, n);
 	if (r == 1) {
-		stats_sent_fds(c->emu->stats, (unsigned)n);
+		/* c may be answered and freed already. */
+		stats_sent_fds(stats, (unsigned)n);
 		return true;
 	}
 	for (int i = 0; i < n; i++)
@@ -339,8 +341,8 @@ static bool driver_send(struct call *c, struct vfd *v, int guest_fd, uint64_t ar
 		break;
 	}
 	free(data);
-	reject(c, "SEND", EINVAL, "SEND on a %s vfd (crosvm: INVALID_TYPE)",
-	       vfd_kind_name(v->kind));
+	reject(c, "SEND", EINVAL, "SEND on vfd 0x%x (%s): crosvm INVALID_TYPE",
+	       v->id, vfd_kind_name(v->kind));
 	return false;
 }
 
@@ -365,7 +367,8 @@ int driver_recv_reply(struct call *c, uint64_t txn, const int *fds, int nfds,
 {
 	int out[VIRTWL_SEND_MAX_ALLOCS];
 	size_t nout = (size_t)nfds;
-	memcpy(out, fds, sizeof(int) * (size_t)nfds);
+	if (nfds > 0)
+		memcpy(out, fds, sizeof(int) * (size_t)nfds);
 	if (nfds < VIRTWL_SEND_MAX_ALLOCS)
 		out[nout++] = -1;
 	int r = call_write(c, txn, out, sizeof(int) * nout);

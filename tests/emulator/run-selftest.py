@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+"""Runs the emulator self-test under wl0-emulator, then the CLI checks
+(exit status, signals, environment) that need the emulator from outside.
+
+usage: run-selftest.py WL0_EMULATOR EMULATOR_SELFTEST
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print(f"FAIL {what}", file=sys.stderr)
+
+
+def run(emu, args, timeout=60, env=None):
+    return subprocess.run([emu] + args, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def selftest(emu, selftest_exe, tmp):
+    sock, sock2 = f"{tmp}/host-0", f"{tmp}/host-1"
+    stats = f"{tmp}/stats.json"
+    p = run(emu, ["--wayland-sock", sock, "--wayland-sock", f"{sock2},name=second",
+                  "--stats", stats, "--", selftest_exe, sock, sock2, stats],
+            timeout=240)
+    sys.stderr.write(p.stderr)
+    check(p.returncode == 0, f"self-test exited {p.returncode}")
+    summary = [l for l in p.stderr.splitlines() if l.startswith("wl0-emulator: summary:")]
+    check(len(summary) == 1, "one summary line")
+    with open(stats) as f:
+        s = json.load(f)
+    check(s["live"]["total"] == 0, f"final live vfds {s['live']}")
+    check(s["violations"] == len(s["violation_log"]), "violation log length")
+    for key in ("ctx", "alloc", "pipe", "host_shm", "host_stream"):
+        check(s["created"][key] > 0, f"created {key}")
+    check(s["max_recv_fds"] == 28, f"max_recv_fds {s['max_recv_fds']}")
+    check(all(e["errno"] and e["reason"] for e in s["rejection_log"]), "rejection entries")
+
+
+def cli(emu, tmp):
+    sock = ["--wayland-sock", f"{tmp}/none"]
+    p = run(emu, sock + ["--", "sh", "-c", "exit 7"])
+    check(p.returncode == 7, f"exit status passed through ({p.returncode})")
+    p = run(emu, sock + ["--", "sh", "-c", "kill -TERM $$"])
+    check(p.returncode == 128 + signal.SIGTERM, f"killed child: {p.returncode}")
+    env = dict(os.environ, WAYLAND_DISPLAY="wayland-host")
+    p = run(emu, sock + ["--", "sh", "-c", 'test -z "$WAYLAND_DISPLAY"'], env=env)
+    check(p.returncode == 0, "WAYLAND_DISPLAY removed for the guest")
+    p = run(emu, sock + ["--", "/nonexistent/command"])
+    check(p.returncode == 127, f"missing command: {p.returncode}")
+    p = run(emu, ["--", "true"])
+    check(p.returncode == 2, f"no --wayland-sock is a usage error ({p.returncode})")
+    # Signals reach the child; the emulator exits with its status.
+    proc = subprocess.Popen([emu] + sock + ["--", "sleep", "30"],
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    rc = proc.wait(timeout=10)
+    check(rc == 128 + signal.SIGTERM, f"SIGTERM forwarded ({rc})")
+    check(time.monotonic() - start < 5, "exit after SIGTERM is prompt")
+    check("summary:" in proc.stderr.read(), "summary after a signal")
+
+
+def main():
+    emu, selftest_exe = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory(prefix="wl0-emu-") as tmp:
+        selftest(emu, selftest_exe, tmp)
+        cli(emu, tmp)
+    print("PASSED" if not failures else f"FAILED: {failures}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
