@@ -75,6 +75,12 @@ def start_xvfb(wl, timeout=10):
             if os.path.exists(sock) and xdotool(f":{n}", "getdisplaygeometry",
                                                 check=False).returncode == 0:
                 proc.x_display = f":{n}"
+                # The pointer starts in the middle of the screen, where a
+                # window at 0,0 would be mapped under it, and then never
+                # gets an EnterNotify: weston's x11 backend takes the
+                # pointer's absolute position from that event alone (its
+                # motion is relative).  Park it outside.
+                xdotool(proc.x_display, "mousemove", "1023", "767")
                 return proc
             time.sleep(0.05)
         proc.stop()
