@@ -336,12 +336,13 @@ int main(int argc, char **argv)
 	/* A compositor or guest closing early must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 
+	int flush_in = -1;
 	while (!emu.child_done) {
-		if (loop_dispatch(emu.loop, -1) < 0 && errno != EINTR) {
+		if (loop_dispatch(emu.loop, flush_in) < 0 && errno != EINTR) {
 			log_msg("event loop: %m");
 			break;
 		}
-		stats_flush(emu.stats);
+		flush_in = stats_flush_due(emu.stats, loop_now_ms());
 	}
 	/* The child's last closes are queued before SIGCHLD: count them. */
 	vfd_table_poll_releases(&emu);

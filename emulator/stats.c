@@ -30,6 +30,7 @@ struct stats_ring {
 struct stats {
 	char *path;
 	bool dirty;
+	uint64_t last_write_ms;
 	uint64_t live[STATS_KINDS];
 	uint64_t created[STATS_KINDS];
 	uint64_t calls[STATS_CALLS];
@@ -244,6 +245,18 @@ static void write_json(const struct stats *s, FILE *f)
 	fprintf(f, ",\n  \"violations\": %llu,\n", (unsigned long long)s->violations);
 	json_ring(f, "violation_log", &s->violation_log, false);
 	fprintf(f, "\n}\n");
+}
+
+int stats_flush_due(struct stats *s, uint64_t now_ms)
+{
+	if (!s->dirty || !s->path)
+		return -1;
+	uint64_t due = s->last_write_ms + STATS_MIN_INTERVAL_MS;
+	if (s->last_write_ms && now_ms < due)
+		return (int)(due - now_ms);
+	stats_flush(s);
+	s->last_write_ms = now_ms;
+	return -1;
 }
 
 void stats_flush(struct stats *s)

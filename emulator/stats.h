@@ -49,7 +49,14 @@ void stats_rejection(struct stats *s, pid_t pid, const char *call, int err,
 void stats_violation(struct stats *s, pid_t pid, const char *call,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-/* Writes the file if a counter changed since the last write. */
+/*
+ * Writes the file if a counter changed, at most every STATS_MIN_INTERVAL_MS
+ * (a rewrite per call would cost more than the calls).  Returns the ms
+ * until a pending change is due, or -1 when the file is current.
+ */
+#define STATS_MIN_INTERVAL_MS 20
+int stats_flush_due(struct stats *s, uint64_t now_ms);
+/* Writes the file now if anything changed. */
 void stats_flush(struct stats *s);
 /* "wl0-emulator: summary: ..." on stderr. */
 void stats_print_summary(const struct stats *s);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,6 +257,25 @@ static void test_rejections(struct env *e)
 	r = ioctl(e->dev, VIRTWL_IOCTL_NEW, (void *)16);
 	CHECK(r < 0 && errno == EFAULT, "NEW with a bad pointer: %s", strerror(errno));
 	st_expected_rejections++;
+	r = ioctl(e->ctx, VIRTWL_IOCTL_RECV, (void *)16);
+	CHECK(r < 0 && errno == EFAULT, "RECV with a bad pointer: %s", strerror(errno));
+	st_expected_rejections++;
+	/* A txn whose data area ends in unmapped memory, with data queued. */
+	char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(page + 4096, 4096);
+	struct virtwl_ioctl_txn *t = (void *)(page + 4096 - sizeof(*t) - 8);
+	t->len = 64;
+	CHECK(st_comp_send(e->comp, "0123456789abcdef", 16, NULL, 0) == 16, "compositor send");
+	usleep(50 * 1000);
+	r = ioctl(e->ctx, VIRTWL_IOCTL_RECV, t);
+	CHECK(r < 0 && errno == EFAULT, "RECV into a short buffer: %d %s", r, strerror(errno));
+	st_expected_rejections++;
+	/* Nothing was lost: the bytes are still there for a good RECV. */
+	char buf[32];
+	int rf[VIRTWL_SEND_MAX_ALLOCS], rn;
+	int n = st_recv_wait(e->ctx, buf, sizeof(buf), rf, &rn, 2000);
+	CHECK(n == 16 && memcmp(buf, "0123456789abcdef", 16) == 0, "bytes after EFAULT: %d", n);
+	munmap(page, 4096);
 }
 
 static void test_window(struct env *e)
@@ -513,6 +533,81 @@ static void test_blocking_recv(struct env *e)
 	waitpid(writer, &status, 0);
 }
 
+struct thread_job {
+	struct env *e;
+	int alloc, send, mapped;
+};
+
+static void *thread_main(void *data)
+{
+	struct thread_job *j = data;
+	j->alloc = st_new(j->e->dev, VIRTWL_IOCTL_NEW_ALLOC, 4096, NULL);
+	if (j->alloc >= 0) {
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, j->alloc, 0);
+		j->mapped = m != MAP_FAILED;
+		if (j->mapped) {
+			memcpy(m, "thread", 6);
+			munmap(m, 4096);
+		}
+		j->send = st_send(j->e->ctx, "T", 1, &j->alloc, 1);
+	}
+	return NULL;
+}
+
+/* Calls from another thread: the TID is not the process id. */
+static void test_threads(struct env *e)
+{
+	st_section("calls from a thread");
+	struct thread_job j = { .e = e };
+	pthread_t t;
+	CHECK(pthread_create(&t, NULL, thread_main, &j) == 0, "pthread_create");
+	pthread_join(t, NULL);
+	CHECK(j.alloc >= 0 && j.mapped && j.send == 0, "thread: NEW %d map %d SEND %d",
+	      j.alloc, j.mapped, j.send);
+	char buf[8];
+	int fds[64], nfds;
+	int n = st_comp_recv(e->comp, buf, sizeof(buf), fds, &nfds, 2000);
+	CHECK(n == 1 && nfds == 1, "thread SEND arrived: %d bytes %d fds", n, nfds);
+	if (nfds == 1) {
+		char text[8] = "";
+		CHECK(pread(fds[0], text, 6, 0) == 6 && memcmp(text, "thread", 6) == 0,
+		      "thread's ALLOC content");
+		close(fds[0]);
+	}
+	if (j.alloc >= 0)
+		close(j.alloc);
+}
+
+/* A caller killed while blocked in RECV: its reference goes, the vfd too. */
+static void test_killed_while_blocked(struct env *e)
+{
+	st_section("caller killed while blocked in RECV");
+	long long before = st_stats_value(e->stats, "\"live\"", "total");
+	int pr = st_new(e->dev, VIRTWL_IOCTL_NEW_PIPE_READ, 0, NULL);
+	CHECK(pr >= 0, "NEW PIPE_READ: %s", strerror(-pr));
+	pid_t child = fork();
+	if (child == 0) {
+		char buf[8];
+		int fds[VIRTWL_SEND_MAX_ALLOCS], nfds;
+		st_recv(pr, buf, sizeof(buf), fds, &nfds);
+		_exit(0);
+	}
+	close(pr);
+	usleep(200 * 1000);
+	int status;
+	CHECK(waitpid(child, &status, WNOHANG) == 0, "RECV on an empty pipe did not block");
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	long long live = -1;
+	for (int i = 0; i < 100; i++) {
+		live = st_stats_value(e->stats, "\"live\"", "total");
+		if (live == before)
+			break;
+		usleep(50 * 1000);
+	}
+	CHECK(live == before, "live %lld, expected %lld after the kill", live, before);
+}
+
 static void test_recv_len0(struct env *e)
 {
 	st_section("RECV len 0 kills the caller");
@@ -656,6 +751,8 @@ int main(int argc, char **argv)
 	test_blocking_send(&e);
 	test_blocking_recv(&e);
 	test_host_vfd_kinds(&e);
+	test_threads(&e);
+	test_killed_while_blocked(&e);
 	test_recv_len0(&e);
 	test_id_limit(&e);
 	CHECK(wait_live(e.stats, 1) == 1, "only the context is live");
