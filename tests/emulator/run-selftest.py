@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Runs the emulator self-test under wl0-emulator, then the CLI checks
-(exit status, signals, environment) that need the emulator from outside.
+(exit status, signals, environment) that need the emulator from outside,
+then wayland-info against weston through the emulator (wl-bridge.py).
 
 usage: run-selftest.py WL0_EMULATOR EMULATOR_SELFTEST
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,11 +73,61 @@ def cli(emu, tmp):
     check("summary:" in proc.stderr.read(), "summary after a signal")
 
 
+def start_weston(tmp):
+    """weston on Xvfb (it has a seat, so clients get a keymap fd)."""
+    if not all(shutil.which(p) for p in ("weston", "Xvfb", "wayland-info")):
+        return None
+    rfd, wfd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "640x480x24",
+                             "-nolisten", "tcp"], pass_fds=[wfd],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(wfd)
+    with os.fdopen(rfd) as f:
+        display = f.readline().strip()
+    env = dict(os.environ, XDG_RUNTIME_DIR=tmp, DISPLAY=f":{display}")
+    weston = subprocess.Popen(["weston", "--backend=x11-backend.so", "--use-pixman",
+                               "--socket=wl0-emu-host", "--width=320", "--height=240",
+                               "--idle-time=0"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sock = f"{tmp}/wl0-emu-host"
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.05)
+    return xvfb, weston, sock
+
+
+def real_compositor(emu, tmp):
+    """A real client against a real compositor through the emulator."""
+    started = start_weston(tmp)
+    if not started:
+        print("skipped: weston, Xvfb or wayland-info missing", file=sys.stderr)
+        return
+    xvfb, weston, sock = started
+    try:
+        stats = f"{tmp}/weston-stats.json"
+        bridge = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wl-bridge.py")
+        p = run(emu, ["--wayland-sock", sock, "--stats", stats, "--",
+                      sys.executable, bridge, "wayland-info"], timeout=60)
+        sys.stderr.write(p.stderr)
+        check(p.returncode == 0, f"wayland-info through the emulator: {p.returncode}")
+        with open(stats) as f:
+            s = json.load(f)
+        check(s["created"]["host_shm"] >= 1, "weston's keymap arrived as host memory")
+        check(s["rejections"] == 0 and s["violations"] == 0, "clean run")
+        check(s["live"]["total"] == 0, f"live after the client left: {s['live']}")
+    finally:
+        for proc in (weston, xvfb):
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
 def main():
     emu, selftest_exe = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="wl0-emu-") as tmp:
         selftest(emu, selftest_exe, tmp)
         cli(emu, tmp)
+        real_compositor(emu, tmp)
     print("PASSED" if not failures else f"FAILED: {failures}", file=sys.stderr)
     return 1 if failures else 0
 
