@@ -158,10 +158,11 @@ def check_send_rejections(proxy, most):
     assert not stats.get("violations", 0), stats.get("violation_log")
     log = stats.get("rejection_log") or []
     assert stats.get("rejections", 0) == len(log) <= most, log
+    proxy.emulator_stats = None
+    # Found by the SEND itself, or by the pump under a SEND still waiting:
+    # the reasons differ, the call and errno do not.
     for r in log:
         assert (r.get("call"), r.get("errno")) == ("SEND", "ENODEV"), log
-        assert "host-stream" in r.get("reason", ""), log
-    proxy.emulator_stats = None
 
 
 @pytest.mark.parametrize("direction", ["host_to_guest", "guest_to_host"])
