@@ -75,6 +75,8 @@ child_spawn(struct wlgp_server *server, char **argv, const char *display_name)
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
 		setenv("WAYLAND_DISPLAY", display_name, 1);
 		unsetenv("WAYLAND_SOCKET");
+		/* systemd's notify socket is the proxy's, not the command's. */
+		unsetenv("NOTIFY_SOCKET");
 		execvp(argv[0], argv);
 		fprintf(stderr, "wl-guest-proxy: cannot run %s: %s\n", argv[0],
 			strerror(errno));
