@@ -1,9 +1,10 @@
 /*
  * dnd-client: one end of a drag and drop, for the e2e suite.
  *
- *   dnd-client --source TEXT [--color 0xRRGGBB]
+ *   dnd-client --source TEXT [--icon] [--color 0xRRGGBB]
  *       maps a window; a pointer button pressed on it starts a drag offering
- *       text/plain (copy), and every wl_data_source.send gets TEXT.
+ *       text/plain (copy), and every wl_data_source.send gets TEXT.  With
+ *       --icon the drag has a 24x24 icon surface of colour 0x2040e0.
  *   dnd-client --target [--color 0xRRGGBB]
  *       maps a window that accepts text/plain (copy) and, on drop, reads it
  *       all and prints it.
@@ -29,6 +30,7 @@
 #include "tc-xdg-shell-client-protocol.h"
 
 #define MIME "text/plain"
+#define ICON_COLOR 0x2040e0
 
 struct app {
 	struct wl_display *display;
@@ -47,11 +49,16 @@ struct app {
 	bool ready;
 
 	const char *text;          /* --source */
+	bool icon;                 /* --icon */
+	struct wl_surface *icon_surface;
 	bool target;               /* --target */
 	struct wl_data_source *source;
 	struct wl_data_offer *offer; /* the one entered with */
 	uint32_t color;
 };
+
+static struct wl_buffer *make_buffer(struct app *app, int32_t width,
+				     int32_t height, uint32_t color);
 
 /* ---- drag source ------------------------------------------------------ */
 
@@ -131,8 +138,20 @@ start_drag(struct app *app, uint32_t serial)
 	wl_data_source_offer(app->source, MIME);
 	wl_data_source_set_actions(app->source,
 				   WL_DATA_DEVICE_MANAGER_DND_ACTION_COPY);
-	wl_data_device_start_drag(app->device, app->source, app->surface, NULL,
-				  serial);
+	if (app->icon && !app->icon_surface)
+		app->icon_surface = wl_compositor_create_surface(app->compositor);
+	wl_data_device_start_drag(app->device, app->source, app->surface,
+				  app->icon_surface, serial);
+	if (app->icon_surface) {
+		/* After start_drag: the surface has its role now, and this
+		 * commit is the icon's first content. */
+		static struct wl_buffer *icon_buffer;
+		if (!icon_buffer)
+			icon_buffer = make_buffer(app, 24, 24, ICON_COLOR);
+		wl_surface_attach(app->icon_surface, icon_buffer, 0, 0);
+		wl_surface_damage(app->icon_surface, 0, 0, 24, 24);
+		wl_surface_commit(app->icon_surface);
+	}
 	printf("DRAG STARTED\n");
 }
 
@@ -356,7 +375,7 @@ static const struct wl_registry_listener registry_listener = {
 };
 
 static struct wl_buffer *
-make_buffer(struct app *app, int32_t width, int32_t height)
+make_buffer(struct app *app, int32_t width, int32_t height, uint32_t color)
 {
 	int32_t stride = width * 4;
 	size_t size = (size_t)stride * (size_t)height;
@@ -369,7 +388,7 @@ make_buffer(struct app *app, int32_t width, int32_t height)
 		return NULL;
 	}
 	for (size_t i = 0; i < size / 4; i++)
-		pixels[i] = 0xff000000u | app->color;
+		pixels[i] = 0xff000000u | color;
 	munmap(pixels, size);
 	struct wl_shm_pool *pool = wl_shm_create_pool(app->shm, fd, (int32_t)size);
 	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width, height,
@@ -399,7 +418,7 @@ xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t seri
 {
 	struct app *app = data;
 	xdg_surface_ack_configure(xdg_surface, serial);
-	if (!app->buffer && !(app->buffer = make_buffer(app, 120, 90))) {
+	if (!app->buffer && !(app->buffer = make_buffer(app, 120, 90, app->color))) {
 		fprintf(stderr, "dnd-client: no buffer\n");
 		exit(2);
 	}
@@ -437,6 +456,8 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--source") == 0 && i + 1 < argc) {
 			app.text = argv[++i];
+		} else if (strcmp(argv[i], "--icon") == 0) {
+			app.icon = true;
 		} else if (strcmp(argv[i], "--target") == 0) {
 			app.target = true;
 		} else if (strcmp(argv[i], "--color") == 0 && i + 1 < argc) {
@@ -448,8 +469,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (!app.text == !app.target) {
-		fprintf(stderr, "usage: dnd-client --source TEXT | --target "
-			"[--color 0xRRGGBB]\n");
+		fprintf(stderr, "usage: dnd-client --source TEXT [--icon] | "
+			"--target [--color 0xRRGGBB]\n");
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -18,6 +18,7 @@ import wlgp
 
 SOURCE_RGB = (0xc0, 0x30, 0x30)
 TARGET_RGB = (0x30, 0xc0, 0x30)
+ICON_RGB = (0x20, 0x40, 0xe0)
 TEXT = "dragged through the proxy: ¡ünïcödé! ✓"
 
 
@@ -48,9 +49,10 @@ def pick(points, away_from=None):
     return min(points, key=lambda p: (p[0] - cx) ** 2 + (p[1] - cy) ** 2)
 
 
-def drag(host, start, end, steps=12):
+def drag(host, start, end, steps=12, before_release=None):
     """Press on start, move to end in steps, release: a real pointer drag
-    through the X server (XTEST)."""
+    through the X server (XTEST).  before_release() runs with the button
+    still held over end."""
     d, w = host.x_display, host.x_window
     seat_host.xdotool(d, "mousemove", "--window", w, str(start[0]), str(start[1]))
     time.sleep(0.2)
@@ -62,12 +64,14 @@ def drag(host, start, end, steps=12):
         seat_host.xdotool(d, "mousemove", "--window", w, str(x), str(y))
         time.sleep(0.05)
     time.sleep(0.3)
+    if before_release:
+        before_release()
     seat_host.xdotool(d, "mouseup", "1")
 
 
-def drag_and_drop(wl, host, source_display, target_display):
-    source = wl.test_client("dnd-client", ["--source", TEXT, "--color", "0xc03030"],
-                            source_display)
+def drag_and_drop(wl, host, source_display, target_display, icon=False):
+    source = wl.test_client("dnd-client", ["--source", TEXT, "--color", "0xc03030"] +
+                            (["--icon"] if icon else []), source_display)
     source.wait_for_output(r"^READY$", 15)
     target = wl.test_client("dnd-client", ["--target", "--color", "0x30c030"],
                             target_display)
@@ -76,7 +80,17 @@ def drag_and_drop(wl, host, source_display, target_display):
     width, _height, rgb = wl.screenshot(host)
     start = pick(colour_points(rgb, width, SOURCE_RGB))
     end = pick(colour_points(rgb, width, TARGET_RGB), away_from=start)
-    drag(host, start, end)
+    icon_points = []
+
+    def look_for_icon():
+        width, _height, rgb = wl.screenshot(host)
+        icon_points.extend(colour_points(rgb, width, ICON_RGB))
+
+    drag(host, start, end, before_release=look_for_icon if icon else None)
+    if icon:
+        # 24x24 at the pointer's hotspot (cursor drawn over part of it).
+        near = [p for p in icon_points if abs(p[0] - end[0]) <= 30 and abs(p[1] - end[1]) <= 30]
+        assert len(near) >= 24 * 24 // 2, f"drag icon not under the pointer at {end}: {icon_points[:5]}"
 
     m = target.wait_for_output(r"^DROP mime=(\S+) bytes=(\d+) hex=(\S*)$", 15)
     assert m[1] == "text/plain"
@@ -90,6 +104,13 @@ def drag_and_drop(wl, host, source_display, target_display):
 def test_drag_guest_to_host(wl, weston):
     proxy = wl.start_proxy(weston)
     drag_and_drop(wl, weston, proxy, weston)
+
+
+def test_drag_guest_to_host_with_icon(wl, weston):
+    """A drag icon is a guest wl_surface like any other: its pixels are
+    copied to the host on commit (surface.c)."""
+    proxy = wl.start_proxy(weston)
+    drag_and_drop(wl, weston, proxy, weston, icon=True)
 
 
 def test_drag_host_to_guest(wl, weston):
