@@ -93,7 +93,7 @@ main(int argc, char **argv)
 		wlgp_err("%s", err);
 		goto out;
 	}
-	server = wlgp_server_create(channel);
+	server = wlgp_server_create(channel, opts.keymap);
 	if (!server) {
 		wlgp_err("cannot create the Wayland server");
 		goto out;

@@ -70,15 +70,6 @@ options_from_env(struct wlgp_options *opts, bool level_given, bool trace_given)
 	return true;
 }
 
-/* main.c hands wlgp_server_create only the channel: until it passes the
- * options on, the server picks --keymap up here (options_keymap). */
-static const char *keymap_option;
-
-const char *
-options_keymap(void)
-{
-	return keymap_option;
-}
 
 enum options_result
 options_parse(struct wlgp_options *opts, int argc, char **argv)
@@ -159,7 +150,7 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 				fprintf(stderr, "wl-guest-proxy: %s\n", why);
 				return OPTIONS_EXIT_ERROR;
 			}
-			opts->keymap = keymap_option = optarg;
+			opts->keymap = optarg;
 			break;
 		}
 		case 'h':

@@ -23,7 +23,5 @@ enum options_result {
 
 enum options_result options_parse(struct wlgp_options *opts, int argc, char **argv);
 
-/* The last parsed --keymap, or NULL (for wlgp_server_create). */
-const char *options_keymap(void);
 
 #endif

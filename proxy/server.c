@@ -12,7 +12,6 @@
 #include "interfaces.h"
 #include "keymap.h"
 #include "log.h"
-#include "options.h"
 #include "server.h"
 #include "transfer.h"
 
@@ -68,7 +67,7 @@ log_channel(const char *fmt, va_list ap)
 }
 
 struct wlgp_server *
-wlgp_server_create(struct channel *channel)
+wlgp_server_create(struct channel *channel, const char *keymap)
 {
 	struct wlgp_server *server = calloc(1, sizeof(*server));
 	if (!server)
@@ -78,7 +77,7 @@ wlgp_server_create(struct channel *channel)
 	wl_list_init(&server->clients);
 	wl_list_init(&server->transfers);
 	char err[512];
-	server->keymaps = keymap_cache_create(options_keymap(), err, sizeof(err));
+	server->keymaps = keymap_cache_create(keymap, err, sizeof(err));
 	if (!server->keymaps) {
 		wlgp_err("%s", err);
 		wlgp_server_destroy(server);

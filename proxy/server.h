@@ -42,7 +42,9 @@ struct wlgp_server {
 	int exit_status;
 };
 
-struct wlgp_server *wlgp_server_create(struct channel *channel);
+/* keymap: --keymap's FILE|RMLVO, or NULL for the host's keymaps. */
+struct wlgp_server *wlgp_server_create(struct channel *channel,
+				       const char *keymap);
 void wlgp_server_destroy(struct wlgp_server *server);
 
 /* Flushes every host connection and every guest; then waits for and

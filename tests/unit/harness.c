@@ -303,7 +303,7 @@ env_start(struct env *env)
 	char err[512];
 	env->channel = channel_direct_create(env->socket_path, err, sizeof(err));
 	CHECK_MSG(env->channel, "channel_direct_create: %s", err);
-	env->server = wlgp_server_create(env->channel);
+	env->server = wlgp_server_create(env->channel, NULL);
 	CHECK(env->server);
 	for (int i = 0; i < env->n_guests; i++) {
 		CHECK(wl_client_create(env->server->display, env->proxy_fds[i]));
