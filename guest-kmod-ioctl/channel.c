@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "channel.h"
@@ -95,6 +96,37 @@ channel_connect(struct channel *ch, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot bridge the host connection: %s",
 			 strerror(errno));
 	return fd;
+}
+
+int
+channel_memory_map(int fd, size_t size, struct channel_memory *out)
+{
+	/* MAP_POPULATE: first-touch page faults would otherwise cost as
+	 * much as the first copies into the buffer. */
+	out->data = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_POPULATE, fd, 0);
+	if (out->data == MAP_FAILED) {
+		int saved = errno;
+		close(fd);
+		out->data = NULL;
+		out->fd = -1;
+		errno = saved;
+		return -1;
+	}
+	out->fd = fd;
+	out->size = size;
+	return 0;
+}
+
+void
+channel_free_memory(struct channel *ch, struct channel_memory *mem)
+{
+	if (mem->data)
+		munmap(mem->data, mem->size);
+	if (mem->fd >= 0)
+		close(mem->fd);
+	mem->data = NULL;
+	mem->fd = -1;
 }
 
 void

@@ -77,10 +77,9 @@ struct channel_impl {
 	 * can use without a pump. */
 	bool context_is_socket;
 
-	/* 0, or -1 with errno set. */
+	/* 0, or -1 with errno set.  Filled in by channel_memory_map(). */
 	int (*alloc_memory)(struct channel *ch, size_t size,
 			    struct channel_memory *out);
-	void (*free_memory)(struct channel *ch, struct channel_memory *mem);
 
 	/* 0, or -1 with errno set.  Both fds non-blocking and close-on-exec. */
 	int (*new_pipe)(struct channel *ch, struct channel_pipe *out);
@@ -134,11 +133,11 @@ channel_alloc_memory(struct channel *ch, size_t size, struct channel_memory *out
 	return ch->impl->alloc_memory(ch, size, out);
 }
 
-static inline void
-channel_free_memory(struct channel *ch, struct channel_memory *mem)
-{
-	ch->impl->free_memory(ch, mem);
-}
+/* Every transport's memory is one fd mapped whole from offset 0 (the
+ * device ignores mmap offsets).  Takes fd: closes it on failure. */
+int channel_memory_map(int fd, size_t size, struct channel_memory *out);
+/* Unmaps and closes; the host keeps what it still uses. */
+void channel_free_memory(struct channel *ch, struct channel_memory *mem);
 
 static inline int
 channel_new_pipe(struct channel *ch, struct channel_pipe *out)

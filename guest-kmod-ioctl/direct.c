@@ -94,31 +94,12 @@ direct_alloc_memory(struct channel *ch, size_t size, struct channel_memory *out)
 		goto fail;
 	/* Nobody may shrink it under the host's mapping. */
 	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL);
-	/* MAP_POPULATE: first-touch page faults would otherwise cost as
-	 * much as the first copies into the buffer. */
-	out->data = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_POPULATE, fd, 0);
-	if (out->data == MAP_FAILED)
-		goto fail;
-	out->fd = fd;
-	out->size = size;
-	return 0;
+	return channel_memory_map(fd, size, out);
 fail:;
 	int saved = errno;
 	close(fd);
 	errno = saved;
 	return -1;
-}
-
-static void
-direct_free_memory(struct channel *ch, struct channel_memory *mem)
-{
-	if (mem->data)
-		munmap(mem->data, mem->size);
-	if (mem->fd >= 0)
-		close(mem->fd);
-	mem->data = NULL;
-	mem->fd = -1;
 }
 
 static int
@@ -168,7 +149,6 @@ static const struct channel_impl direct_impl = {
 	.context_close = direct_context_close,
 	.context_is_socket = true,
 	.alloc_memory = direct_alloc_memory,
-	.free_memory = direct_free_memory,
 	.new_pipe = direct_new_pipe,
 	.stream_read = direct_stream_read,
 	.stream_write = direct_stream_write,

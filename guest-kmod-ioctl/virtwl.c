@@ -242,29 +242,7 @@ virtwl_alloc_memory(struct channel *ch, size_t size, struct channel_memory *out)
 	int vfd = virtwl_new(vc, &req);
 	if (vfd < 0)
 		return -1;
-	/* The driver ignores the mmap offset: always map from 0. */
-	out->data = mmap(NULL, rounded, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_POPULATE, vfd, 0);
-	if (out->data == MAP_FAILED) {
-		int saved = errno;
-		close(vfd);
-		errno = saved;
-		return -1;
-	}
-	out->fd = vfd;
-	out->size = rounded;
-	return 0;
-}
-
-static void
-virtwl_free_memory(struct channel *ch, struct channel_memory *mem)
-{
-	if (mem->data)
-		munmap(mem->data, mem->size);
-	if (mem->fd >= 0)
-		close(mem->fd);
-	mem->data = NULL;
-	mem->fd = -1;
+	return channel_memory_map(vfd, rounded, out);
 }
 
 static int
@@ -334,7 +312,6 @@ static const struct channel_impl virtwl_impl = {
 	.context_close = virtwl_context_close,
 	.context_is_socket = false,
 	.alloc_memory = virtwl_alloc_memory,
-	.free_memory = virtwl_free_memory,
 	.new_pipe = virtwl_new_pipe,
 	.stream_read = virtwl_stream_read,
 	.stream_write = virtwl_stream_write,
