@@ -531,12 +531,20 @@ class WlEnv:
         shutil.rmtree(self.config_home, ignore_errors=True)
 
 
-def host_refusal(rejection):
-    """NEW of a context answered ENODEV: crosvm could not connect to the
-    host compositor (it is down, or no such --wayland-sock name).  That is
-    the host's answer, which the proxy reports and retries; not a misuse."""
-    return (rejection.get("call"), rejection.get("errno")) == ("NEW", "ENODEV") \
-        and str(rejection.get("reason", "")).startswith(("type 0:", "type 5:"))
+def host_answer(rejection):
+    """A call the device failed because of what the host did, which the
+    proxy cannot know before it asks: not a misuse.
+    - NEW of a context, ENODEV: crosvm could not connect to the host
+      compositor (it is down, or no such --wayland-sock name);
+    - SEND on a context, EINVAL: the compositor had already hung up (crosvm
+      answers INVALID_TYPE); the proxy hears of the hang-up right after."""
+    call, err = rejection.get("call"), rejection.get("errno")
+    reason = str(rejection.get("reason", ""))
+    if (call, err) == ("NEW", "ENODEV"):
+        return reason.startswith(("type 0:", "type 5:"))
+    if (call, err) == ("SEND", "EINVAL"):
+        return reason.startswith("the compositor hung up")
+    return False
 
 
 def emulator_problems(proc):
@@ -551,7 +559,7 @@ def emulator_problems(proc):
         return [f"{proc.name}: {e}"]
     problems = []
     log = stats.get("rejection_log") or []
-    misuse = [r for r in log if not host_refusal(r)]
+    misuse = [r for r in log if not host_answer(r)]
     if misuse or stats.get("rejections", 0) > len(log):
         problems.append(f"{proc.name}: the device rejected {stats['rejections']} "
                         f"calls: {misuse or log}")
