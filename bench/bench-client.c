@@ -67,7 +67,9 @@
 
 #include <wayland-client.h>
 
-#include "bench-xdg-shell-client-protocol.h"
+#include "tc-shm.h"
+#include "tc-wayland.h"
+#include "tc-window.h"
 
 #define MAX_BUFFERS 4
 #define MAX_WATCH 8
@@ -75,12 +77,6 @@
 #define SMALL 64
 
 enum mode { MODE_FULL, MODE_SMALL };
-
-struct buffer {
-	struct wl_buffer *wl_buffer;
-	uint32_t *pixels;
-	bool busy;
-};
 
 struct watch {
 	const char *name;
@@ -93,19 +89,13 @@ struct watch {
 };
 
 struct bench {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
-	bool has_xrgb8888;
-	bool configured;
-	int32_t conf_width, conf_height;
+	struct tc_globals *globals;
+	struct wl_display *display; /* the globals' */
+	struct tc_window *window;
+	struct wl_surface *surface; /* the window's */
 	bool sync_done;
 
-	struct buffer buffers[MAX_BUFFERS];
+	struct tc_buffer buffers[MAX_BUFFERS];
 	int nbuffers;
 	int32_t width, height, stride;
 
@@ -131,30 +121,6 @@ cpu_ms(void)
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-3;
-}
-
-static void
-die_display(struct bench *b, const char *what)
-{
-	int err = wl_display_get_error(b->display);
-	if (err == EPROTO) {
-		const struct wl_interface *iface = NULL;
-		uint32_t id = 0;
-		uint32_t code = wl_display_get_protocol_error(b->display, &iface, &id);
-		fprintf(stderr, "bench-client: %s: protocol error %s@%u code %u\n",
-			what, iface ? iface->name : "?", id, code);
-	} else {
-		fprintf(stderr, "bench-client: %s: connection lost: %s\n", what,
-			strerror(err ? err : errno));
-	}
-	exit(2);
-}
-
-static void
-dispatch(struct bench *b, const char *what)
-{
-	if (wl_display_dispatch(b->display) < 0)
-		die_display(b, what);
 }
 
 /* ---- /proc sampling --------------------------------------------------- */
@@ -278,12 +244,12 @@ sample(struct watch *w, unsigned long long *ticks, unsigned long long *ns)
 /* ---- drawing ---------------------------------------------------------- */
 
 static void
-draw_full(struct bench *b, struct buffer *buf, uint32_t frame)
+draw_full(struct bench *b, struct tc_buffer *buf, uint32_t frame)
 {
 	/* every pixel differs from the previous frame's */
 	uint32_t base = frame * 0x00010305u;
 	for (int32_t y = 0; y < b->height; y++) {
-		uint32_t *row = buf->pixels + (size_t)y * (size_t)b->width;
+		uint32_t *row = (uint32_t *)buf->data + (size_t)y * (size_t)b->width;
 		uint32_t v = base + (uint32_t)y * 0x00000101u;
 		for (int32_t x = 0; x < b->width; x++)
 			row[x] = 0xff000000u | ((v + (uint32_t)x) & 0x00ffffffu);
@@ -298,112 +264,19 @@ small_rect(struct bench *b, int32_t *x, int32_t *y)
 }
 
 static void
-draw_small(struct bench *b, struct buffer *buf, uint32_t frame)
+draw_small(struct bench *b, struct tc_buffer *buf, uint32_t frame)
 {
 	int32_t x0, y0;
 	small_rect(b, &x0, &y0);
 	uint32_t v = 0xff000000u | ((frame * 0x00051d2fu) & 0x00ffffffu);
 	for (int32_t y = y0; y < y0 + SMALL; y++) {
-		uint32_t *row = buf->pixels + (size_t)y * (size_t)b->width;
+		uint32_t *row = (uint32_t *)buf->data + (size_t)y * (size_t)b->width;
 		for (int32_t x = x0; x < x0 + SMALL; x++)
 			row[x] = v;
 	}
 }
 
 /* ---- Wayland ---------------------------------------------------------- */
-
-static void
-buffer_release(void *data, struct wl_buffer *wl_buffer)
-{
-	struct buffer *buf = data;
-	buf->busy = false;
-}
-
-static const struct wl_buffer_listener buffer_listener = {
-	.release = buffer_release,
-};
-
-static void
-shm_format(void *data, struct wl_shm *shm, uint32_t format)
-{
-	struct bench *b = data;
-	if (format == WL_SHM_FORMAT_XRGB8888)
-		b->has_xrgb8888 = true;
-}
-
-static const struct wl_shm_listener shm_listener = {
-	.format = shm_format,
-};
-
-static void
-wm_base_ping(void *data, struct xdg_wm_base *wm_base, uint32_t serial)
-{
-	xdg_wm_base_pong(wm_base, serial);
-}
-
-static const struct xdg_wm_base_listener wm_base_listener = {
-	.ping = wm_base_ping,
-};
-
-static void
-registry_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version)
-{
-	struct bench *b = data;
-	if (strcmp(interface, wl_compositor_interface.name) == 0 && version >= 4) {
-		b->compositor = wl_registry_bind(registry, name,
-						 &wl_compositor_interface, 4);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		b->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-		wl_shm_add_listener(b->shm, &shm_listener, b);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		b->wm_base = wl_registry_bind(registry, name,
-					      &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(b->wm_base, &wm_base_listener, b);
-	}
-}
-
-static void
-registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
-};
-
-static void
-xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
-		      uint32_t serial)
-{
-	struct bench *b = data;
-	xdg_surface_ack_configure(xdg_surface, serial);
-	b->configured = true;
-}
-
-static const struct xdg_surface_listener xdg_surface_listener = {
-	.configure = xdg_surface_configure,
-};
-
-static void
-toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
-		   int32_t height, struct wl_array *states)
-{
-	struct bench *b = data;
-	b->conf_width = width;
-	b->conf_height = height;
-}
-
-static void
-toplevel_close(void *data, struct xdg_toplevel *toplevel)
-{
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_configure,
-	.close = toplevel_close,
-};
 
 static void
 sync_done(void *data, struct wl_callback *cb, uint32_t time)
@@ -420,33 +293,18 @@ static const struct wl_callback_listener sync_listener = {
 static void
 create_buffers(struct bench *b)
 {
-	size_t size = (size_t)b->stride * (size_t)b->height;
 	/* One pool per buffer, like weston-simple-shm. */
 	for (int i = 0; i < b->nbuffers; i++) {
-		int fd = memfd_create("bench-client", MFD_CLOEXEC);
-		if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
-			perror("bench-client: memfd");
+		struct tc_buffer *buf = &b->buffers[i];
+		if (!tc_buffer_init(buf, b->globals->shm, b->width, b->height,
+				    b->stride, WL_SHM_FORMAT_XRGB8888, 0)) {
+			perror("bench-client: shm buffer");
 			exit(2);
 		}
-		void *data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-				  fd, 0);
-		if (data == MAP_FAILED) {
-			perror("bench-client: mmap");
-			exit(2);
-		}
-		struct wl_shm_pool *pool = wl_shm_create_pool(b->shm, fd,
-							      (int32_t)size);
-		struct buffer *buf = &b->buffers[i];
-		buf->wl_buffer = wl_shm_pool_create_buffer(
-			pool, 0, b->width, b->height, b->stride,
-			WL_SHM_FORMAT_XRGB8888);
-		wl_buffer_add_listener(buf->wl_buffer, &buffer_listener, buf);
-		wl_shm_pool_destroy(pool);
-		close(fd);
-		buf->pixels = data;
 		/* the same background in every buffer; faults every page in */
-		for (size_t p = 0; p < size / 4; p++)
-			buf->pixels[p] = 0xff202060u;
+		uint32_t *pixels = buf->data;
+		for (size_t p = 0; p < buf->map_size / 4; p++)
+			pixels[p] = 0xff202060u;
 	}
 }
 
@@ -460,9 +318,9 @@ commit_and_sync(struct bench *b)
 	b->sync_done = false;
 	wl_callback_add_listener(cb, &sync_listener, b);
 	if (wl_display_flush(b->display) < 0 && errno != EAGAIN)
-		die_display(b, "flush");
+		tc_globals_die(b->globals, "flush");
 	while (!b->sync_done)
-		dispatch(b, "sync");
+		tc_globals_dispatch(b->globals, "sync");
 	return now_ms() - t0;
 }
 
@@ -488,34 +346,29 @@ percentile(const double *sorted, int n, double p)
 static int
 run_commits(struct bench *b)
 {
-	b->display = wl_display_connect(NULL);
-	if (!b->display) {
-		fprintf(stderr, "bench-client: cannot connect to '%s': %s\n",
-			getenv("WAYLAND_DISPLAY") ? getenv("WAYLAND_DISPLAY") : "(default)",
-			strerror(errno));
+	b->globals = tc_globals_create("bench-client", &(struct tc_globals_options){
+		.compositor_version = 4,
+	});
+	if (!b->globals)
 		return 2;
-	}
-	struct wl_registry *registry = wl_display_get_registry(b->display);
-	wl_registry_add_listener(registry, &registry_listener, b);
-	if (wl_display_roundtrip(b->display) < 0 ||
-	    wl_display_roundtrip(b->display) < 0)
-		die_display(b, "registry");
-	if (!b->compositor || !b->shm || !b->wm_base || !b->has_xrgb8888) {
-		fprintf(stderr, "bench-client: missing wl_compositor v4, wl_shm "
-			"(XRGB8888) or xdg_wm_base\n");
+	b->display = b->globals->display;
+	tc_globals_roundtrip(b->globals, "registry"); /* shm formats */
+	if (b->globals->compositor_version < 4 ||
+	    !tc_globals_has_shm_format(b->globals, WL_SHM_FORMAT_XRGB8888)) {
+		fprintf(stderr, "bench-client: missing wl_compositor v4 or wl_shm "
+			"XRGB8888\n");
 		return 2;
 	}
 
-	b->surface = wl_compositor_create_surface(b->compositor);
-	b->xdg_surface = xdg_wm_base_get_xdg_surface(b->wm_base, b->surface);
-	xdg_surface_add_listener(b->xdg_surface, &xdg_surface_listener, b);
-	b->toplevel = xdg_surface_get_toplevel(b->xdg_surface);
-	xdg_toplevel_add_listener(b->toplevel, &toplevel_listener, b);
-	xdg_toplevel_set_title(b->toplevel, "bench-client");
-	xdg_toplevel_set_fullscreen(b->toplevel, NULL);
-	wl_surface_commit(b->surface);
-	while (!b->configured)
-		dispatch(b, "configure");
+	b->window = tc_window_create(b->globals, &(struct tc_window_options){
+		.title = "bench-client",
+		.fullscreen = true,
+	});
+	if (!b->window)
+		return 2;
+	b->surface = b->window->surface;
+	if (!tc_window_wait_configure(b->window))
+		tc_globals_die(b->globals, "configure");
 
 	create_buffers(b);
 
@@ -540,7 +393,7 @@ run_commits(struct bench *b)
 		bool measured = f >= b->warmup;
 
 		/* a free buffer, lowest index first */
-		struct buffer *buf = NULL;
+		struct tc_buffer *buf = NULL;
 		double tw = now_ms();
 		bool waited = false;
 		for (;;) {
@@ -550,7 +403,7 @@ run_commits(struct bench *b)
 			if (buf)
 				break;
 			waited = true;
-			dispatch(b, "release");
+			tc_globals_dispatch(b->globals, "release");
 		}
 		if (waited && measured) {
 			waits++;
@@ -613,7 +466,7 @@ run_commits(struct bench *b)
 	       "draw_ms_per_frame=%.4f release_waits=%d release_wait_ms=%.3f "
 	       "wall_ms=%.1f",
 	       b->mode == MODE_FULL ? "full" : "small", b->frames, b->warmup,
-	       b->nbuffers, b->width, b->height, b->conf_width, b->conf_height,
+	       b->nbuffers, b->width, b->height, b->window->width, b->window->height,
 	       lat[b->frames / 2], percentile(lat, b->frames, 0.9),
 	       sum / b->frames, lat[0], lat[b->frames - 1], cpu / b->frames,
 	       draw_sum / b->frames, waits, wait_sum, wall);
@@ -632,12 +485,11 @@ run_commits(struct bench *b)
 	free(lat);
 
 	for (int i = 0; i < b->nbuffers; i++)
-		wl_buffer_destroy(b->buffers[i].wl_buffer);
-	xdg_toplevel_destroy(b->toplevel);
-	xdg_surface_destroy(b->xdg_surface);
-	wl_surface_destroy(b->surface);
+		tc_buffer_finish(&b->buffers[i]);
+	tc_window_destroy(b->window);
+	/* The destroys reach the compositor before the connection closes. */
 	wl_display_roundtrip(b->display);
-	wl_display_disconnect(b->display);
+	tc_globals_destroy(b->globals);
 	return 0;
 }
 
@@ -650,12 +502,10 @@ run_commits(struct bench *b)
 static uint8_t *
 shm_alloc(size_t size)
 {
-	int fd = memfd_create("bench-memcpy", MFD_CLOEXEC);
+	int fd = tc_create_shm_file(size);
 	if (fd < 0)
 		return NULL;
-	void *p = MAP_FAILED;
-	if (ftruncate(fd, (off_t)size) == 0)
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	return p == MAP_FAILED ? NULL : p;
 }

@@ -82,21 +82,19 @@
  * release arrived before END).  Stays up afterwards (answering pings)
  * until killed.  Exit status: 2 on connection/protocol errors, 1 on usage.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
 
 #include "tc-shm.h"
 #include "tc-viewporter-client-protocol.h"
-#include "tc-xdg-shell-client-protocol.h"
 #include "tc-wayland.h"
+#include "tc-window.h"
 
 #define MAX_BUFFERS 4
 #define MAX_RECTS 3
@@ -126,13 +124,7 @@ struct record {
 };
 
 struct buffer {
-	struct wl_buffer *wl_buffer;
-	void *map;        /* the whole pool */
-	size_t map_size;
-	char *data;       /* the buffer: map + offset */
-	int32_t stride;
-	int32_t width, height;
-	bool busy;
+	struct tc_buffer shm;
 	int last_frame;       /* frame whose content it holds; -1: none */
 	uint64_t last_used;
 	int last_record;      /* record of the last commit that attached it */
@@ -140,21 +132,13 @@ struct buffer {
 };
 
 struct app {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	uint32_t compositor_version;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
+	struct tc_globals *globals;
 	struct wp_viewporter *viewporter;
-
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
+	struct tc_window *window;
+	struct wl_surface *surface; /* the window's */
 	struct wp_viewport *viewport;
 
-	int32_t conf_width, conf_height;
-	bool configured;
-	bool closed;
+	int32_t conf_width, conf_height; /* of the first configure */
 
 	/* current geometry */
 	int32_t sw, sh;   /* surface size */
@@ -198,30 +182,13 @@ struct app {
 };
 
 static void
-die_display(struct app *app, const char *what)
-{
-	int err = wl_display_get_error(app->display);
-	if (err == EPROTO) {
-		const struct wl_interface *iface = NULL;
-		uint32_t id = 0;
-		uint32_t code = wl_display_get_protocol_error(app->display, &iface, &id);
-		fprintf(stderr, "damage-client: %s: protocol error %s@%u code %u\n",
-			what, iface ? iface->name : "?", id, code);
-	} else {
-		fprintf(stderr, "damage-client: %s: connection lost: %s\n",
-			what, strerror(err ? err : errno));
-	}
-	exit(2);
-}
-
-static void
 fail(const char *msg)
 {
 	fprintf(stderr, "damage-client: %s\n", msg);
 	exit(2);
 }
 
-/* ---- deterministic content ------------------------------------------- */
+/* ---- deterministic content -------------------------------------------- */
 
 static uint32_t
 rng_next(struct app *app)
@@ -249,7 +216,7 @@ draw_rect(struct app *app, struct buffer *buf, const struct rect *r)
 {
 	int32_t bsz = app->block;
 	for (int32_t y = r->y; y < r->y + r->h; y++) {
-		char *row = buf->data + (size_t)y * (size_t)buf->stride;
+		char *row = (char *)buf->shm.data + (size_t)y * (size_t)buf->shm.stride;
 		int32_t v = y / bsz;
 		const uint16_t *cells = app->cells + (size_t)v * (size_t)app->cw;
 		for (int32_t x = r->x; x < r->x + r->w; x++) {
@@ -375,63 +342,33 @@ buffer_rect_to_surface(struct app *app, const struct rect *r, struct rect *out)
 
 /* ---- buffers ---------------------------------------------------------- */
 
+/* The release of the last commit that attached buf is numbered. */
 static void
-buffer_release(void *data, struct wl_buffer *wl_buffer)
+buffer_release(struct tc_buffer *shm)
 {
-	(void)wl_buffer;
-	struct buffer *buf = data;
+	struct buffer *buf = wl_container_of(shm, buf, shm);
 	struct app *app = buf->app;
-	buf->busy = false;
 	if (buf->last_record >= 0 && app->records[buf->last_record].release_seq == 0)
 		app->records[buf->last_record].release_seq = ++app->evseq;
 }
 
-static const struct wl_buffer_listener buffer_listener = {
-	.release = buffer_release,
-};
-
 static void
 buffer_destroy(struct buffer *buf)
 {
-	struct app *app = buf->app;
-	if (buf->wl_buffer)
-		wl_buffer_destroy(buf->wl_buffer);
-	if (buf->map)
-		munmap(buf->map, buf->map_size);
-	memset(buf, 0, sizeof *buf);
-	buf->app = app;
-	buf->last_frame = -1;
-	buf->last_record = -1;
+	tc_buffer_finish(&buf->shm);
+	*buf = (struct buffer){ .app = buf->app, .last_frame = -1, .last_record = -1 };
 }
 
 static void
 buffer_create(struct app *app, struct buffer *buf)
 {
 	int32_t stride = app->bw * app->bpp + app->stride_pad;
-	size_t size = (size_t)app->offset + (size_t)stride * (size_t)app->bh;
-	int fd = tc_create_shm_file(size);
-	if (fd < 0) {
-		perror("damage-client: shm file");
+	if (!tc_buffer_init(&buf->shm, app->globals->shm, app->bw, app->bh, stride,
+			    app->format, app->offset)) {
+		perror("damage-client: shm buffer");
 		exit(2);
 	}
-	void *data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (data == MAP_FAILED) {
-		perror("damage-client: mmap");
-		exit(2);
-	}
-	struct wl_shm_pool *pool = wl_shm_create_pool(app->shm, fd, (int32_t)size);
-	buf->wl_buffer = wl_shm_pool_create_buffer(pool, app->offset, app->bw, app->bh,
-						   stride, app->format);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	wl_buffer_add_listener(buf->wl_buffer, &buffer_listener, buf);
-	buf->map = data;
-	buf->map_size = size;
-	buf->data = (char *)data + app->offset;
-	buf->stride = stride;
-	buf->width = app->bw;
-	buf->height = app->bh;
-	buf->busy = false;
+	buf->shm.release = buffer_release;
 	buf->last_frame = -1;
 	buf->last_record = -1;
 }
@@ -444,7 +381,7 @@ pick_buffer(struct app *app)
 {
 	for (unsigned i = 0; i < app->nbuffers; i++) {
 		struct buffer *b = &app->buffers[i];
-		if (!b->wl_buffer) {
+		if (!b->shm.wl_buffer) {
 			buffer_create(app, b);
 			return b;
 		}
@@ -452,12 +389,12 @@ pick_buffer(struct app *app)
 	struct buffer *best = NULL;
 	for (unsigned i = 0; i < app->nbuffers; i++) {
 		struct buffer *b = &app->buffers[i];
-		if (b->busy)
+		if (b->shm.busy)
 			continue;
 		if (!best || b->last_used < best->last_used)
 			best = b;
 	}
-	if (best && (best->width != app->bw || best->height != app->bh)) {
+	if (best && (best->shm.width != app->bw || best->shm.height != app->bh)) {
 		buffer_destroy(best);
 		buffer_create(app, best);
 	}
@@ -522,7 +459,7 @@ draw_frame(struct app *app, int f)
 				draw_rect(app, buf, &app->frames[g].rects[i]);
 	}
 
-	wl_surface_attach(app->surface, buf->wl_buffer, 0, 0);
+	wl_surface_attach(app->surface, buf->shm.wl_buffer, 0, 0);
 	if (app->damage_everything) {
 		if (app->surface_damage)
 			wl_surface_damage(app->surface, 0, 0, INT32_MAX, INT32_MAX);
@@ -551,14 +488,14 @@ draw_frame(struct app *app, int f)
 		.commit = ++app->commits,
 		.frame = f,
 		.slot = (int)(buf - app->buffers),
-		.buffer_id = wl_proxy_get_id((struct wl_proxy *)buf->wl_buffer),
-		.bw = buf->width,
-		.bh = buf->height,
+		.buffer_id = wl_proxy_get_id((struct wl_proxy *)buf->shm.wl_buffer),
+		.bw = buf->shm.width,
+		.bh = buf->shm.height,
 		.seed = fi->seed,
 	};
 	buf->last_record = (int)app->nrecords;
 	app->nrecords++;
-	buf->busy = true;
+	buf->shm.busy = true;
 	buf->last_frame = f;
 	buf->last_used = ++app->use_counter;
 	app->frames_pending++;
@@ -579,103 +516,59 @@ static const struct wl_callback_listener frame_listener = {
 	.done = frame_done,
 };
 
-/* ---- xdg-shell -------------------------------------------------------- */
+/* ---- window and globals ----------------------------------------------- */
 
+/* The size of the first configure is the one the frames are drawn at. */
 static void
-xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
+window_configure(struct tc_window *window, void *data)
 {
 	struct app *app = data;
-	xdg_surface_ack_configure(xdg_surface, serial);
-	app->configured = true;
-}
-
-static const struct xdg_surface_listener xdg_surface_listener = {
-	.configure = xdg_surface_configure,
-};
-
-static void
-toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
-		   int32_t height, struct wl_array *states)
-{
-	(void)toplevel;
-	(void)states;
-	struct app *app = data;
-	if (!app->configured) {
-		app->conf_width = width;
-		app->conf_height = height;
+	if (window->configures == 1) {
+		app->conf_width = window->width;
+		app->conf_height = window->height;
 	}
 }
-
-static void
-toplevel_close(void *data, struct xdg_toplevel *toplevel)
-{
-	(void)toplevel;
-	struct app *app = data;
-	app->closed = true;
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_configure,
-	.close = toplevel_close,
-};
-
-/* ---- registry --------------------------------------------------------- */
 
 static void
 registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version)
 {
 	struct app *app = data;
-	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		app->compositor_version = version < 4 ? version : 4;
-		app->compositor = wl_registry_bind(registry, name, &wl_compositor_interface,
-						   app->compositor_version);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, app);
-	} else if (strcmp(interface, wp_viewporter_interface.name) == 0) {
+	if (strcmp(interface, wp_viewporter_interface.name) == 0)
 		app->viewporter = wl_registry_bind(registry, name, &wp_viewporter_interface, 1);
-	}
 }
-
-static void
-registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-	(void)data;
-	(void)registry;
-	(void)name;
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
-};
 
 /* ---- main loop -------------------------------------------------------- */
 
 static void
 dispatch(struct app *app)
 {
-	if (wl_display_dispatch(app->display) < 0)
-		die_display(app, "dispatch");
-}
-
-static void
-roundtrip(struct app *app)
-{
-	if (wl_display_roundtrip(app->display) < 0)
-		die_display(app, "roundtrip");
+	tc_globals_dispatch(app->globals, "dispatch");
 }
 
 static bool
 any_idle(struct app *app)
 {
 	for (unsigned i = 0; i < app->nbuffers; i++)
-		if (!app->buffers[i].wl_buffer || !app->buffers[i].busy)
+		if (!app->buffers[i].shm.wl_buffer || !app->buffers[i].shm.busy)
 			return true;
 	return false;
+}
+
+static void
+app_finish(struct app *app)
+{
+	for (unsigned i = 0; i < MAX_BUFFERS; i++)
+		tc_buffer_finish(&app->buffers[i].shm);
+	if (app->viewport)
+		wp_viewport_destroy(app->viewport);
+	if (app->viewporter)
+		wp_viewporter_destroy(app->viewporter);
+	tc_window_destroy(app->window);
+	tc_globals_destroy(app->globals);
+	free(app->cells);
+	free(app->frames);
+	free(app->records);
 }
 
 static void
@@ -823,38 +716,35 @@ main(int argc, char **argv)
 	if (!app.frames || !app.records)
 		fail("out of memory");
 
-	app.display = wl_display_connect(NULL);
-	if (!app.display) {
-		fprintf(stderr, "damage-client: cannot connect to the display: %s\n",
-			strerror(errno));
+	app.globals = tc_globals_create("damage-client", &(struct tc_globals_options){
+		.compositor_version = 4,
+		.global = registry_global,
+		.data = &app,
+	});
+	if (!app.globals)
 		return 2;
-	}
-	struct wl_registry *registry = wl_display_get_registry(app.display);
-	wl_registry_add_listener(registry, &registry_listener, &app);
-	roundtrip(&app);
-	if (!app.compositor || !app.shm || !app.wm_base)
-		fail("missing wl_compositor, wl_shm or xdg_wm_base");
-	if (app.compositor_version < 4 && !app.surface_damage)
+	if (app.globals->compositor_version < 4 && !app.surface_damage)
 		fail("wl_compositor < 4: no damage_buffer");
 	if (app.has_viewport && !app.viewporter)
 		fail("no wp_viewporter");
 
-	app.surface = wl_compositor_create_surface(app.compositor);
-	app.xdg_surface = xdg_wm_base_get_xdg_surface(app.wm_base, app.surface);
-	xdg_surface_add_listener(app.xdg_surface, &xdg_surface_listener, &app);
-	app.toplevel = xdg_surface_get_toplevel(app.xdg_surface);
-	xdg_toplevel_add_listener(app.toplevel, &toplevel_listener, &app);
-	xdg_toplevel_set_title(app.toplevel, "damage-client");
-	xdg_toplevel_set_app_id(app.toplevel, "wlgp-damage-client");
-	xdg_toplevel_set_fullscreen(app.toplevel, NULL);
-	wl_surface_commit(app.surface);
+	app.window = tc_window_create(app.globals, &(struct tc_window_options){
+		.title = "damage-client",
+		.app_id = "wlgp-damage-client",
+		.fullscreen = true,
+		.configure = window_configure,
+		.data = &app,
+	});
+	if (!app.window)
+		return 2;
+	app.surface = app.window->surface;
 	app.commits++;
 	printf("SURFACE id=%u pid=%d\n",
 	       wl_proxy_get_id((struct wl_proxy *)app.surface), (int)getpid());
 	fflush(stdout);
 
-	while (!app.configured && !app.closed)
-		dispatch(&app);
+	if (!tc_window_wait_configure(app.window))
+		tc_globals_die(app.globals, "dispatch");
 	if (app.conf_width <= 0 || app.conf_height <= 0) {
 		app.conf_width = 640;
 		app.conf_height = 480;
@@ -878,18 +768,18 @@ main(int argc, char **argv)
 		wp_viewport_set_destination(app.viewport, app.sw, app.sh);
 	}
 
-	for (unsigned f = 0; f < app.nframes && !app.closed; f++) {
+	for (unsigned f = 0; f < app.nframes && !app.window->closed; f++) {
 		generate_frame(&app, (int)f);
 		while (!any_idle(&app))
 			dispatch(&app);
 		draw_frame(&app, (int)f);
-		while (app.frames_pending && !app.no_frame_wait && !app.closed)
+		while (app.frames_pending && !app.no_frame_wait && !app.window->closed)
 			dispatch(&app);
 	}
 	/* The last commit's frame callback (and any still outstanding). */
-	while (app.frames_pending && !app.closed)
+	while (app.frames_pending && !app.window->closed)
 		dispatch(&app);
-	roundtrip(&app);
+	tc_globals_roundtrip(app.globals, "roundtrip");
 
 	printf("DONE frames=%u\n", app.nframes);
 	for (unsigned i = 0; i < app.nrecords; i++) {
@@ -914,11 +804,11 @@ main(int argc, char **argv)
 
 	if (app.scribble) {
 		for (unsigned i = 0; i < app.nbuffers; i++) {
-			struct buffer *b = &app.buffers[i];
+			struct tc_buffer *b = &app.buffers[i].shm;
 			if (!b->data)
 				continue;
 			for (int32_t y = 0; y < b->height; y++) {
-				char *row = b->data + (size_t)y * (size_t)b->stride;
+				char *row = (char *)b->data + (size_t)y * (size_t)b->stride;
 				for (int32_t x = 0; x < b->width; x++) {
 					if (app.bpp == 4)
 						((uint32_t *)row)[x] = MAGENTA;
@@ -930,10 +820,10 @@ main(int argc, char **argv)
 		printf("SCRIBBLED\n");
 		fflush(stdout);
 	}
-	if (app.exit_after)
-		return 0;
-	while (!app.closed)
-		dispatch(&app);
-	printf("CLOSED\n");
+	if (!app.exit_after) {
+		tc_window_run_until_closed(app.window);
+		printf("CLOSED\n");
+	}
+	app_finish(&app);
 	return 0;
 }

@@ -20,31 +20,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
 
 #include "tc-shm.h"
 #include "tc-wayland.h"
-#include "tc-xdg-shell-client-protocol.h"
+#include "tc-window.h"
 
 #define MIME "text/plain"
 #define ICON_COLOR 0x2040e0
+#define WIDTH 120
+#define HEIGHT 90
+#define ICON_SIZE 24
 
 struct app {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-	struct wl_seat *seat;
+	struct tc_globals *globals;
 	struct wl_pointer *pointer;
 	struct wl_data_device_manager *ddm;
 	struct wl_data_device *device;
 
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
+	struct tc_window *window;
 	struct wl_buffer *buffer;
 	bool ready;
 
@@ -56,9 +52,6 @@ struct app {
 	struct wl_data_offer *offer; /* the one entered with */
 	uint32_t color;
 };
-
-static struct wl_buffer *make_buffer(struct app *app, int32_t width,
-				     int32_t height, uint32_t color);
 
 /* ---- drag source ------------------------------------------------------ */
 
@@ -139,17 +132,18 @@ start_drag(struct app *app, uint32_t serial)
 	wl_data_source_set_actions(app->source,
 				   WL_DATA_DEVICE_MANAGER_DND_ACTION_COPY);
 	if (app->icon && !app->icon_surface)
-		app->icon_surface = wl_compositor_create_surface(app->compositor);
-	wl_data_device_start_drag(app->device, app->source, app->surface,
+		app->icon_surface = wl_compositor_create_surface(app->globals->compositor);
+	wl_data_device_start_drag(app->device, app->source, app->window->surface,
 				  app->icon_surface, serial);
 	if (app->icon_surface) {
 		/* After start_drag: the surface has its role now, and this
 		 * commit is the icon's first content. */
 		static struct wl_buffer *icon_buffer;
 		if (!icon_buffer)
-			icon_buffer = make_buffer(app, 24, 24, ICON_COLOR);
+			icon_buffer = tc_create_solid_buffer(app->globals->shm, ICON_SIZE,
+							     ICON_SIZE, 0xff000000u | ICON_COLOR);
 		wl_surface_attach(app->icon_surface, icon_buffer, 0, 0);
-		wl_surface_damage(app->icon_surface, 0, 0, 24, 24);
+		wl_surface_damage(app->icon_surface, 0, 0, ICON_SIZE, ICON_SIZE);
 		wl_surface_commit(app->icon_surface);
 	}
 	printf("DRAG STARTED\n");
@@ -235,7 +229,7 @@ device_drop(void *data, struct wl_data_device *device)
 	}
 	wl_data_offer_receive(app->offer, MIME, p[1]);
 	close(p[1]);
-	wl_display_flush(app->display);
+	wl_display_flush(app->globals->display);
 	size_t cap = 1 << 16, len = 0;
 	char *buf = malloc(cap);
 	for (;;) {
@@ -276,7 +270,7 @@ static const struct wl_data_device_listener device_listener = {
 	.selection = device_selection,
 };
 
-/* ---- pointer, seat, window ------------------------------------------- */
+/* ---- pointer, seat, window -------------------------------------------- */
 
 static void
 pointer_enter(void *data, struct wl_pointer *p, uint32_t serial,
@@ -330,72 +324,15 @@ seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 }
 
 static void
-seat_name(void *data, struct wl_seat *seat, const char *name)
-{
-}
-
-static const struct wl_seat_listener seat_listener = {
-	.capabilities = seat_capabilities,
-	.name = seat_name,
-};
-
-static void
 registry_global(void *data, struct wl_registry *registry, uint32_t name,
 		const char *interface, uint32_t version)
 {
 	struct app *app = data;
-	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		app->compositor = wl_registry_bind(registry, name,
-						   &wl_compositor_interface, 4);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app->wm_base = wl_registry_bind(registry, name,
-						&xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, NULL);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !app->seat) {
-		app->seat = wl_registry_bind(registry, name, &wl_seat_interface,
-					     version < 4 ? version : 4); /* no wl_pointer.frame */
-		wl_seat_add_listener(app->seat, &seat_listener, app);
-	} else if (strcmp(interface, wl_data_device_manager_interface.name) == 0 &&
-		   version >= 3) {
+	if (strcmp(interface, wl_data_device_manager_interface.name) == 0 &&
+	    version >= 3) {
 		app->ddm = wl_registry_bind(registry, name,
 					    &wl_data_device_manager_interface, 3);
 	}
-}
-
-static void
-registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
-};
-
-static struct wl_buffer *
-make_buffer(struct app *app, int32_t width, int32_t height, uint32_t color)
-{
-	int32_t stride = width * 4;
-	size_t size = (size_t)stride * (size_t)height;
-	int fd = tc_create_shm_file(size);
-	if (fd < 0)
-		return NULL;
-	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (pixels == MAP_FAILED) {
-		close(fd);
-		return NULL;
-	}
-	for (size_t i = 0; i < size / 4; i++)
-		pixels[i] = 0xff000000u | color;
-	munmap(pixels, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(app->shm, fd, (int32_t)size);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, width, height,
-		stride, WL_SHM_FORMAT_XRGB8888);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	return buffer;
 }
 
 static void
@@ -413,41 +350,43 @@ static const struct wl_callback_listener frame_listener = {
 	.done = frame_done,
 };
 
+/* Every configure gets the buffer again (and a frame callback: READY
+ * after the first), so that the window is on screen whatever was asked. */
 static void
-xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
+window_configure(struct tc_window *window, void *data)
 {
 	struct app *app = data;
-	xdg_surface_ack_configure(xdg_surface, serial);
-	if (!app->buffer && !(app->buffer = make_buffer(app, 120, 90, app->color))) {
+	if (!app->buffer)
+		app->buffer = tc_create_solid_buffer(app->globals->shm, WIDTH, HEIGHT,
+						     0xff000000u | app->color);
+	if (!app->buffer) {
 		fprintf(stderr, "dnd-client: no buffer\n");
 		exit(2);
 	}
-	wl_surface_attach(app->surface, app->buffer, 0, 0);
-	wl_surface_damage(app->surface, 0, 0, 120, 90);
-	wl_callback_add_listener(wl_surface_frame(app->surface), &frame_listener, app);
-	wl_surface_commit(app->surface);
-}
-
-static const struct xdg_surface_listener xdg_surface_listener = {
-	.configure = xdg_surface_configure,
-};
-
-static void
-toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t w,
-		   int32_t h, struct wl_array *states)
-{
+	wl_surface_attach(window->surface, app->buffer, 0, 0);
+	wl_surface_damage(window->surface, 0, 0, WIDTH, HEIGHT);
+	wl_callback_add_listener(wl_surface_frame(window->surface), &frame_listener, app);
+	wl_surface_commit(window->surface);
 }
 
 static void
-toplevel_close(void *data, struct xdg_toplevel *toplevel)
+app_finish(struct app *app)
 {
-	exit(0);
+	if (app->source)
+		wl_data_source_destroy(app->source);
+	if (app->offer)
+		wl_data_offer_destroy(app->offer);
+	if (app->icon_surface)
+		wl_surface_destroy(app->icon_surface);
+	wl_data_device_destroy(app->device);
+	wl_data_device_manager_destroy(app->ddm);
+	if (app->pointer)
+		wl_pointer_destroy(app->pointer);
+	if (app->buffer)
+		wl_buffer_destroy(app->buffer);
+	tc_window_destroy(app->window);
+	tc_globals_destroy(app->globals);
 }
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_configure,
-	.close = toplevel_close,
-};
 
 int
 main(int argc, char **argv)
@@ -475,31 +414,31 @@ main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	app.display = wl_display_connect(NULL);
-	if (!app.display) {
-		fprintf(stderr, "dnd-client: cannot connect\n");
+	app.globals = tc_globals_create("dnd-client", &(struct tc_globals_options){
+		.compositor_version = 4,
+		.seat_version = 4, /* no wl_pointer.frame */
+		.seat_capabilities = seat_capabilities,
+		.global = registry_global,
+		.data = &app,
+	});
+	if (!app.globals)
 		return 2;
-	}
-	struct wl_registry *registry = wl_display_get_registry(app.display);
-	wl_registry_add_listener(registry, &registry_listener, &app);
-	wl_display_roundtrip(app.display);
-	if (!app.compositor || !app.shm || !app.wm_base || !app.seat || !app.ddm) {
+	if (!app.ddm) {
 		fprintf(stderr, "dnd-client: missing globals (wl_data_device_manager v3?)\n");
 		return 2;
 	}
-	app.device = wl_data_device_manager_get_data_device(app.ddm, app.seat);
+	app.device = wl_data_device_manager_get_data_device(app.ddm, app.globals->seat);
 	wl_data_device_add_listener(app.device, &device_listener, &app);
 
-	app.surface = wl_compositor_create_surface(app.compositor);
-	app.xdg_surface = xdg_wm_base_get_xdg_surface(app.wm_base, app.surface);
-	xdg_surface_add_listener(app.xdg_surface, &xdg_surface_listener, &app);
-	app.toplevel = xdg_surface_get_toplevel(app.xdg_surface);
-	xdg_toplevel_add_listener(app.toplevel, &toplevel_listener, &app);
-	xdg_toplevel_set_title(app.toplevel, "dnd-client");
-	wl_surface_commit(app.surface);
+	app.window = tc_window_create(app.globals, &(struct tc_window_options){
+		.title = "dnd-client",
+		.configure = window_configure,
+		.data = &app,
+	});
+	if (!app.window)
+		return 2;
 
-	while (wl_display_dispatch(app.display) >= 0)
-		;
-	fprintf(stderr, "dnd-client: connection lost: %s\n", strerror(errno));
-	return 2;
+	tc_window_run_until_closed(app.window);
+	app_finish(&app);
+	return 0;
 }

@@ -31,19 +31,12 @@
 
 #include "tc-shm.h"
 #include "tc-wayland.h"
-#include "tc-xdg-shell-client-protocol.h"
+#include "tc-window.h"
 
 struct app {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-	struct wl_seat *seat;
+	struct tc_globals *globals;
 	struct wl_keyboard *keyboard;
-
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
+	struct tc_window *window;
 	struct wl_buffer *buffer;
 
 	struct xkb_context *xkb;
@@ -193,108 +186,24 @@ seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 	}
 }
 
+/* Every configure gets the buffer again, so that the window is on screen
+ * whatever the compositor asked. */
 static void
-seat_name(void *data, struct wl_seat *seat, const char *name)
-{
-}
-
-static const struct wl_seat_listener seat_listener = {
-	.capabilities = seat_capabilities,
-	.name = seat_name,
-};
-
-static void
-registry_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version)
+window_configure(struct tc_window *window, void *data)
 {
 	struct app *app = data;
-	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		app->compositor = wl_registry_bind(registry, name,
-						   &wl_compositor_interface, 4);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app->wm_base = wl_registry_bind(registry, name,
-						&xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, NULL);
-	} else if (strcmp(interface, wl_seat_interface.name) == 0 && !app->seat) {
-		app->seat = wl_registry_bind(registry, name, &wl_seat_interface,
-					     version < 7 ? version : 7);
-		wl_seat_add_listener(app->seat, &seat_listener, app);
-	}
-}
-
-static void
-registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
-};
-
-static struct wl_buffer *
-make_buffer(struct app *app)
-{
-	int32_t stride = app->width * 4;
-	size_t size = (size_t)stride * (size_t)app->height;
-	int fd = tc_create_shm_file(size);
-	if (fd < 0)
-		return NULL;
-	uint32_t *pixels = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (pixels == MAP_FAILED) {
-		close(fd);
-		return NULL;
-	}
-	for (size_t i = 0; i < size / 4; i++)
-		pixels[i] = 0xff000000u | app->color;
-	munmap(pixels, size);
-	struct wl_shm_pool *pool = wl_shm_create_pool(app->shm, fd, (int32_t)size);
-	struct wl_buffer *buffer = wl_shm_pool_create_buffer(pool, 0, app->width,
-		app->height, stride, WL_SHM_FORMAT_XRGB8888);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	return buffer;
-}
-
-static void
-xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
-{
-	struct app *app = data;
-	xdg_surface_ack_configure(xdg_surface, serial);
 	if (!app->buffer) {
-		app->buffer = make_buffer(app);
+		app->buffer = tc_create_solid_buffer(app->globals->shm, app->width,
+						     app->height, 0xff000000u | app->color);
 		if (!app->buffer) {
 			fprintf(stderr, "keyboard-client: no buffer\n");
 			exit(2);
 		}
 	}
-	wl_surface_attach(app->surface, app->buffer, 0, 0);
-	wl_surface_damage(app->surface, 0, 0, app->width, app->height);
-	wl_surface_commit(app->surface);
+	wl_surface_attach(window->surface, app->buffer, 0, 0);
+	wl_surface_damage(window->surface, 0, 0, app->width, app->height);
+	wl_surface_commit(window->surface);
 }
-
-static const struct xdg_surface_listener xdg_surface_listener = {
-	.configure = xdg_surface_configure,
-};
-
-static void
-toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t w,
-		   int32_t h, struct wl_array *states)
-{
-}
-
-static void
-toplevel_close(void *data, struct xdg_toplevel *toplevel)
-{
-	exit(0);
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_configure,
-	.close = toplevel_close,
-};
 
 int
 main(int argc, char **argv)
@@ -315,28 +224,35 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	app.xkb = xkb_context_new(XKB_CONTEXT_NO_FLAGS);
-	app.display = wl_display_connect(NULL);
-	if (!app.xkb || !app.display) {
-		fprintf(stderr, "keyboard-client: cannot connect\n");
+	if (!app.xkb) {
+		fprintf(stderr, "keyboard-client: no xkb context\n");
 		return 2;
 	}
-	struct wl_registry *registry = wl_display_get_registry(app.display);
-	wl_registry_add_listener(registry, &registry_listener, &app);
-	wl_display_roundtrip(app.display);
-	if (!app.compositor || !app.shm || !app.wm_base || !app.seat) {
-		fprintf(stderr, "keyboard-client: missing globals\n");
+	app.globals = tc_globals_create("keyboard-client", &(struct tc_globals_options){
+		.compositor_version = 4,
+		.seat_version = 7,
+		.seat_capabilities = seat_capabilities,
+		.data = &app,
+	});
+	if (!app.globals)
 		return 2;
-	}
-	app.surface = wl_compositor_create_surface(app.compositor);
-	app.xdg_surface = xdg_wm_base_get_xdg_surface(app.wm_base, app.surface);
-	xdg_surface_add_listener(app.xdg_surface, &xdg_surface_listener, &app);
-	app.toplevel = xdg_surface_get_toplevel(app.xdg_surface);
-	xdg_toplevel_add_listener(app.toplevel, &toplevel_listener, &app);
-	xdg_toplevel_set_title(app.toplevel, "keyboard-client");
-	wl_surface_commit(app.surface);
+	app.window = tc_window_create(app.globals, &(struct tc_window_options){
+		.title = "keyboard-client",
+		.configure = window_configure,
+		.data = &app,
+	});
+	if (!app.window)
+		return 2;
 
-	while (wl_display_dispatch(app.display) >= 0)
-		;
-	fprintf(stderr, "keyboard-client: connection lost: %s\n", strerror(errno));
-	return 2;
+	tc_window_run_until_closed(app.window);
+	if (app.keyboard)
+		wl_keyboard_destroy(app.keyboard);
+	if (app.buffer)
+		wl_buffer_destroy(app.buffer);
+	tc_window_destroy(app.window);
+	tc_globals_destroy(app.globals);
+	xkb_state_unref(app.state);
+	xkb_keymap_unref(app.keymap);
+	xkb_context_unref(app.xkb);
+	return 0;
 }

@@ -38,46 +38,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <wayland-client.h>
 
 #include "tc-shm.h"
-#include "tc-xdg-shell-client-protocol.h"
 #include "tc-wayland.h"
+#include "tc-window.h"
 
 #define MAX_BUFFERS 4
 #define HEARTBEAT_MS 250
 
-struct buffer {
-	struct wl_buffer *wl_buffer;
-	void *data;
-	size_t size;
-	int32_t width, height;
-	bool busy;
-};
-
 struct app {
-	struct wl_display *display;
-	struct wl_registry *registry;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-	bool has_xrgb8888;
+	struct tc_globals *globals;
+	struct tc_window *window;
 
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
-
-	/* configure state */
-	int32_t pending_width, pending_height;
-	bool configured;        /* at least one xdg_surface.configure acked */
 	bool need_redraw;
 	int32_t width, height;  /* size of what is on screen */
 
-	struct buffer buffers[MAX_BUFFERS];
+	struct tc_buffer buffers[MAX_BUFFERS];
 
 	struct wl_callback *frame_cb;
 	bool frame_pending;
@@ -85,8 +64,6 @@ struct app {
 	struct wl_callback *sync_cb;
 	unsigned syncs;
 	unsigned frames;
-
-	bool closed;
 
 	/* options */
 	uint32_t seed;
@@ -104,23 +81,6 @@ now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void
-die_display(struct app *app, const char *what)
-{
-	int err = wl_display_get_error(app->display);
-	if (err == EPROTO) {
-		const struct wl_interface *iface = NULL;
-		uint32_t id = 0;
-		uint32_t code = wl_display_get_protocol_error(app->display, &iface, &id);
-		fprintf(stderr, "pattern-client: %s: protocol error %s@%u code %u\n",
-			what, iface ? iface->name : "?", id, code);
-	} else {
-		fprintf(stderr, "pattern-client: %s: connection lost: %s\n",
-			what, strerror(err ? err : errno));
-	}
-	exit(2);
 }
 
 /* ---- pattern ---------------------------------------------------------- */
@@ -142,67 +102,15 @@ draw_pattern(uint32_t *pixels, int32_t width, int32_t height, int32_t stride_px,
 
 /* ---- buffers ---------------------------------------------------------- */
 
-static void
-buffer_release(void *data, struct wl_buffer *wl_buffer)
-{
-	(void)wl_buffer;
-	struct buffer *buf = data;
-	buf->busy = false;
-}
-
-static const struct wl_buffer_listener buffer_listener = {
-	.release = buffer_release,
-};
-
-static void
-buffer_destroy(struct buffer *buf)
-{
-	if (buf->wl_buffer)
-		wl_buffer_destroy(buf->wl_buffer);
-	if (buf->data)
-		munmap(buf->data, buf->size);
-	memset(buf, 0, sizeof *buf);
-}
-
-static bool
-buffer_create(struct app *app, struct buffer *buf, int32_t width, int32_t height)
-{
-	int32_t stride = width * 4;
-	size_t size = (size_t)stride * (size_t)height;
-	int fd = tc_create_shm_file(size);
-	if (fd < 0) {
-		perror("pattern-client: shm file");
-		return false;
-	}
-	void *data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (data == MAP_FAILED) {
-		perror("pattern-client: mmap");
-		close(fd);
-		return false;
-	}
-	struct wl_shm_pool *pool = wl_shm_create_pool(app->shm, fd, (int32_t)size);
-	buf->wl_buffer = wl_shm_pool_create_buffer(pool, 0, width, height, stride,
-						   WL_SHM_FORMAT_XRGB8888);
-	wl_shm_pool_destroy(pool);
-	close(fd);
-	wl_buffer_add_listener(buf->wl_buffer, &buffer_listener, buf);
-	buf->data = data;
-	buf->size = size;
-	buf->width = width;
-	buf->height = height;
-	buf->busy = false;
-	return true;
-}
-
-static struct buffer *
+static struct tc_buffer *
 get_free_buffer(struct app *app, int32_t width, int32_t height)
 {
-	struct buffer *empty = NULL;
+	struct tc_buffer *empty = NULL;
 	for (int i = 0; i < MAX_BUFFERS; i++) {
-		struct buffer *b = &app->buffers[i];
+		struct tc_buffer *b = &app->buffers[i];
 		if (b->wl_buffer && !b->busy &&
 		    (b->width != width || b->height != height))
-			buffer_destroy(b);
+			tc_buffer_finish(b);
 		if (b->wl_buffer && !b->busy)
 			return b;
 		if (!b->wl_buffer && !empty)
@@ -210,8 +118,11 @@ get_free_buffer(struct app *app, int32_t width, int32_t height)
 	}
 	if (!empty)
 		return NULL;
-	if (!buffer_create(app, empty, width, height))
+	if (!tc_buffer_init(empty, app->globals->shm, width, height, width * 4,
+			    WL_SHM_FORMAT_XRGB8888, 0)) {
+		perror("pattern-client: shm buffer");
 		exit(2);
+	}
 	return empty;
 }
 
@@ -219,24 +130,34 @@ get_free_buffer(struct app *app, int32_t width, int32_t height)
 
 static const struct wl_callback_listener frame_listener;
 
+/* The size the compositor asks for, or ours if it leaves it to us. */
+static void
+wanted_size(const struct app *app, int32_t *width, int32_t *height)
+{
+	const struct tc_window *window = app->window;
+	*width = window->width > 0 ? window->width : app->default_width;
+	*height = window->height > 0 ? window->height : app->default_height;
+}
+
 static bool
 redraw(struct app *app, uint32_t seed)
 {
-	int32_t w = app->pending_width > 0 ? app->pending_width : app->default_width;
-	int32_t h = app->pending_height > 0 ? app->pending_height : app->default_height;
-	struct buffer *buf = get_free_buffer(app, w, h);
+	struct wl_surface *surface = app->window->surface;
+	int32_t w, h;
+	wanted_size(app, &w, &h);
+	struct tc_buffer *buf = get_free_buffer(app, w, h);
 	if (!buf)
 		return false; /* all busy; try again on the next release */
 
 	draw_pattern(buf->data, w, h, w, seed);
-	wl_surface_attach(app->surface, buf->wl_buffer, 0, 0);
-	wl_surface_damage(app->surface, 0, 0, w, h);
+	wl_surface_attach(surface, buf->wl_buffer, 0, 0);
+	wl_surface_damage(surface, 0, 0, w, h);
 	if (app->frame_cb)
 		wl_callback_destroy(app->frame_cb);
-	app->frame_cb = wl_surface_frame(app->surface);
+	app->frame_cb = wl_surface_frame(surface);
 	wl_callback_add_listener(app->frame_cb, &frame_listener, app);
 	app->frame_pending = true;
-	wl_surface_commit(app->surface);
+	wl_surface_commit(surface);
 	buf->busy = true;
 	app->width = w;
 	app->height = h;
@@ -259,92 +180,18 @@ static const struct wl_callback_listener frame_listener = {
 	.done = frame_done,
 };
 
-/* ---- xdg-shell -------------------------------------------------------- */
+/* ---- window ----------------------------------------------------------- */
 
+/* Redraw when the first configure comes, or one with another size. */
 static void
-xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
+window_configure(struct tc_window *window, void *data)
 {
 	struct app *app = data;
-	xdg_surface_ack_configure(xdg_surface, serial);
-	int32_t w = app->pending_width > 0 ? app->pending_width : app->default_width;
-	int32_t h = app->pending_height > 0 ? app->pending_height : app->default_height;
-	if (!app->configured || w != app->width || h != app->height)
+	int32_t w, h;
+	wanted_size(app, &w, &h);
+	if (window->configures == 1 || w != app->width || h != app->height)
 		app->need_redraw = true;
-	app->configured = true;
 }
-
-static const struct xdg_surface_listener xdg_surface_listener = {
-	.configure = xdg_surface_configure,
-};
-
-static void
-toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
-		   int32_t height, struct wl_array *states)
-{
-	(void)toplevel;
-	(void)states;
-	struct app *app = data;
-	app->pending_width = width;
-	app->pending_height = height;
-}
-
-static void
-toplevel_close(void *data, struct xdg_toplevel *toplevel)
-{
-	(void)toplevel;
-	struct app *app = data;
-	app->closed = true;
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_configure,
-	.close = toplevel_close,
-};
-
-/* ---- registry --------------------------------------------------------- */
-
-static void
-shm_format(void *data, struct wl_shm *shm, uint32_t format)
-{
-	(void)shm;
-	struct app *app = data;
-	if (format == WL_SHM_FORMAT_XRGB8888)
-		app->has_xrgb8888 = true;
-}
-
-static const struct wl_shm_listener shm_listener = {
-	.format = shm_format,
-};
-
-static void
-registry_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version)
-{
-	struct app *app = data;
-	if (strcmp(interface, wl_compositor_interface.name) == 0) {
-		app->compositor = wl_registry_bind(registry, name, &wl_compositor_interface,
-						   version < 4 ? version : 4);
-	} else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-		wl_shm_add_listener(app->shm, &shm_listener, app);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, app);
-	}
-}
-
-static void
-registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-	(void)data;
-	(void)registry;
-	(void)name;
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
-};
 
 /* ---- heartbeat -------------------------------------------------------- */
 
@@ -366,51 +213,108 @@ static const struct wl_callback_listener sync_listener = {
 
 /* ---- main loop helpers ------------------------------------------------ */
 
-/* Dispatch events, waiting at most timeout_ms for new ones (-1: forever). */
+/* Dispatch events, waiting at most timeout_ms for new ones (-1: forever):
+ * wl_display_dispatch cannot time out, and the heartbeat needs that. */
 static void
 dispatch_once(struct app *app, int timeout_ms)
 {
-	while (wl_display_prepare_read(app->display) != 0) {
-		if (wl_display_dispatch_pending(app->display) < 0)
-			die_display(app, "dispatch");
+	struct tc_globals *globals = app->globals;
+	struct wl_display *display = globals->display;
+	while (wl_display_prepare_read(display) != 0) {
+		if (wl_display_dispatch_pending(display) < 0)
+			tc_globals_die(globals, "dispatch");
 	}
-	struct pollfd pfd = { .fd = wl_display_get_fd(app->display), .events = POLLIN };
-	if (wl_display_flush(app->display) < 0) {
+	struct pollfd pfd = { .fd = wl_display_get_fd(display), .events = POLLIN };
+	if (wl_display_flush(display) < 0) {
 		if (errno == EAGAIN) {
 			pfd.events |= POLLOUT;
 		} else {
-			wl_display_cancel_read(app->display);
-			die_display(app, "flush");
+			wl_display_cancel_read(display);
+			tc_globals_die(globals, "flush");
 		}
 	}
 	int ret = poll(&pfd, 1, timeout_ms);
 	if (ret < 0 && errno != EINTR) {
-		wl_display_cancel_read(app->display);
+		wl_display_cancel_read(display);
 		perror("pattern-client: poll");
 		exit(2);
 	}
 	if (ret > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP))) {
-		if (wl_display_read_events(app->display) < 0)
-			die_display(app, "read");
+		if (wl_display_read_events(display) < 0)
+			tc_globals_die(globals, "read");
 	} else {
-		wl_display_cancel_read(app->display);
+		wl_display_cancel_read(display);
 	}
-	if (wl_display_dispatch_pending(app->display) < 0)
-		die_display(app, "dispatch");
-}
-
-static void
-roundtrip(struct app *app)
-{
-	if (wl_display_roundtrip(app->display) < 0)
-		die_display(app, "roundtrip");
+	if (wl_display_dispatch_pending(display) < 0)
+		tc_globals_die(globals, "dispatch");
 }
 
 static void
 wait_frame(struct app *app)
 {
-	while (app->frame_pending && !app->closed)
+	while (app->frame_pending && !app->window->closed)
 		dispatch_once(app, -1);
+}
+
+/* The --frames frames, the last one with `seed`, then redraws until the
+ * picture has the latest configured size. */
+static void
+draw_until_ready(struct app *app)
+{
+	struct tc_window *window = app->window;
+	for (unsigned i = 0; i < app->nframes && !window->closed; i++) {
+		uint32_t s = app->seed + (app->nframes - 1 - i);
+		while (!redraw(app, s))
+			dispatch_once(app, -1);
+		wait_frame(app);
+	}
+	/* A configure may have changed the size while we were drawing. */
+	while (app->need_redraw && !window->closed) {
+		while (!redraw(app, app->seed))
+			dispatch_once(app, -1);
+		wait_frame(app);
+	}
+}
+
+/* Answers configures (and animates) with a heartbeat sync every
+ * HEARTBEAT_MS, until the toplevel is closed. */
+static void
+run_until_closed(struct app *app)
+{
+	struct tc_window *window = app->window;
+	uint32_t anim_seed = app->seed;
+	uint64_t next_beat = now_ms() + HEARTBEAT_MS;
+	while (!window->closed) {
+		if (app->need_redraw && !app->frame_pending) {
+			if (redraw(app, app->animate ? anim_seed : app->seed))
+				printf("RESIZED %dx%d\n", app->width, app->height);
+		} else if (app->animate && !app->frame_pending) {
+			redraw(app, ++anim_seed);
+		}
+		uint64_t now = now_ms();
+		if (now >= next_beat) {
+			if (!app->sync_cb) {
+				app->sync_cb = wl_display_sync(app->globals->display);
+				wl_callback_add_listener(app->sync_cb, &sync_listener, app);
+			}
+			next_beat = now + HEARTBEAT_MS;
+		}
+		now = now_ms();
+		dispatch_once(app, now >= next_beat ? 0 : (int)(next_beat - now));
+	}
+}
+
+static void
+app_finish(struct app *app)
+{
+	if (app->sync_cb)
+		wl_callback_destroy(app->sync_cb);
+	if (app->frame_cb)
+		wl_callback_destroy(app->frame_cb);
+	for (int i = 0; i < MAX_BUFFERS; i++)
+		tc_buffer_finish(&app->buffers[i]);
+	tc_window_destroy(app->window);
+	tc_globals_destroy(app->globals);
 }
 
 static void
@@ -465,79 +369,37 @@ main(int argc, char **argv)
 	parse_args(&app, argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	app.display = wl_display_connect(NULL);
-	if (!app.display) {
-		fprintf(stderr, "pattern-client: cannot connect to the display: %s\n",
-			strerror(errno));
+	app.globals = tc_globals_create("pattern-client", &(struct tc_globals_options){
+		.compositor_version = 4,
+	});
+	if (!app.globals)
 		return 2;
-	}
-	app.registry = wl_display_get_registry(app.display);
-	wl_registry_add_listener(app.registry, &registry_listener, &app);
-	roundtrip(&app);
-	if (!app.compositor || !app.shm || !app.wm_base) {
-		fprintf(stderr, "pattern-client: missing globals:%s%s%s\n",
-			app.compositor ? "" : " wl_compositor", app.shm ? "" : " wl_shm",
-			app.wm_base ? "" : " xdg_wm_base");
-		return 2;
-	}
-	roundtrip(&app); /* shm formats */
-	if (!app.has_xrgb8888) {
+	tc_globals_roundtrip(app.globals, "roundtrip"); /* shm formats */
+	if (!tc_globals_has_shm_format(app.globals, WL_SHM_FORMAT_XRGB8888)) {
 		fprintf(stderr, "pattern-client: wl_shm does not advertise XRGB8888\n");
 		return 2;
 	}
 
-	app.surface = wl_compositor_create_surface(app.compositor);
-	app.xdg_surface = xdg_wm_base_get_xdg_surface(app.wm_base, app.surface);
-	xdg_surface_add_listener(app.xdg_surface, &xdg_surface_listener, &app);
-	app.toplevel = xdg_surface_get_toplevel(app.xdg_surface);
-	xdg_toplevel_add_listener(app.toplevel, &toplevel_listener, &app);
-	xdg_toplevel_set_title(app.toplevel, app.title);
-	xdg_toplevel_set_app_id(app.toplevel, "wlgp-pattern-client");
-	if (app.fullscreen)
-		xdg_toplevel_set_fullscreen(app.toplevel, NULL);
-	wl_surface_commit(app.surface);
+	app.window = tc_window_create(app.globals, &(struct tc_window_options){
+		.title = app.title,
+		.app_id = "wlgp-pattern-client",
+		.fullscreen = app.fullscreen,
+		.configure = window_configure,
+		.data = &app,
+	});
+	if (!app.window)
+		return 2;
+	if (!tc_window_wait_configure(app.window))
+		tc_globals_die(app.globals, "dispatch");
 
-	while (!app.configured && !app.closed)
-		dispatch_once(&app, -1);
-
-	for (unsigned i = 0; i < app.nframes && !app.closed; i++) {
-		uint32_t s = app.seed + (app.nframes - 1 - i);
-		while (!redraw(&app, s))
-			dispatch_once(&app, -1);
-		wait_frame(&app);
-	}
-	/* A configure may have changed the size while we were drawing. */
-	while (app.need_redraw && !app.closed) {
-		while (!redraw(&app, app.seed))
-			dispatch_once(&app, -1);
-		wait_frame(&app);
-	}
-	roundtrip(&app);
+	draw_until_ready(&app);
+	tc_globals_roundtrip(app.globals, "roundtrip");
 	printf("READY %dx%d\n", app.width, app.height);
 	fflush(stdout);
-	if (app.exit_after_ready)
-		return 0;
-
-	uint32_t anim_seed = app.seed;
-	uint64_t next_beat = now_ms() + HEARTBEAT_MS;
-	while (!app.closed) {
-		if (app.need_redraw && !app.frame_pending) {
-			if (redraw(&app, app.animate ? anim_seed : app.seed))
-				printf("RESIZED %dx%d\n", app.width, app.height);
-		} else if (app.animate && !app.frame_pending) {
-			redraw(&app, ++anim_seed);
-		}
-		uint64_t now = now_ms();
-		if (now >= next_beat) {
-			if (!app.sync_cb) {
-				app.sync_cb = wl_display_sync(app.display);
-				wl_callback_add_listener(app.sync_cb, &sync_listener, &app);
-			}
-			next_beat = now + HEARTBEAT_MS;
-		}
-		now = now_ms();
-		dispatch_once(&app, now >= next_beat ? 0 : (int)(next_beat - now));
+	if (!app.exit_after_ready) {
+		run_until_closed(&app);
+		printf("CLOSED\n");
 	}
-	printf("CLOSED\n");
+	app_finish(&app);
 	return 0;
 }

@@ -43,13 +43,11 @@
  */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,98 +55,13 @@
 #include <wayland-client.h>
 
 #include "tc-shm.h"
-#include "tc-xdg-shell-client-protocol.h"
 #include "tc-wayland.h"
+#include "tc-window.h"
 
 struct app {
-	struct wl_display *display;
-	struct wl_compositor *compositor;
-	struct wl_shm *shm;
-	struct xdg_wm_base *wm_base;
-	struct wl_surface *surface;
-	struct xdg_surface *xdg_surface;
-	struct xdg_toplevel *toplevel;
-	bool configured;
+	struct tc_globals *globals;
+	struct tc_window *window;
 	bool frame_done;
-	bool has_rgb565;
-};
-
-static void
-xdg_surface_configure(void *data, struct xdg_surface *xdg_surface, uint32_t serial)
-{
-	struct app *app = data;
-	xdg_surface_ack_configure(xdg_surface, serial);
-	app->configured = true;
-}
-
-static const struct xdg_surface_listener xdg_surface_listener = {
-	.configure = xdg_surface_configure,
-};
-
-static void
-toplevel_configure(void *data, struct xdg_toplevel *toplevel, int32_t width,
-		   int32_t height, struct wl_array *states)
-{
-	(void)data;
-	(void)toplevel;
-	(void)width;
-	(void)height;
-	(void)states;
-}
-
-static void
-toplevel_close(void *data, struct xdg_toplevel *toplevel)
-{
-	(void)data;
-	(void)toplevel;
-}
-
-static const struct xdg_toplevel_listener toplevel_listener = {
-	.configure = toplevel_configure,
-	.close = toplevel_close,
-};
-
-static void
-shm_format(void *data, struct wl_shm *shm, uint32_t format)
-{
-	(void)shm;
-	struct app *app = data;
-	if (format == WL_SHM_FORMAT_RGB565)
-		app->has_rgb565 = true;
-}
-
-static const struct wl_shm_listener shm_listener = {
-	.format = shm_format,
-};
-
-static void
-registry_global(void *data, struct wl_registry *registry, uint32_t name,
-		const char *interface, uint32_t version)
-{
-	(void)version;
-	struct app *app = data;
-	if (strcmp(interface, wl_compositor_interface.name) == 0)
-		app->compositor = wl_registry_bind(registry, name, &wl_compositor_interface, 1);
-	else if (strcmp(interface, wl_shm_interface.name) == 0) {
-		app->shm = wl_registry_bind(registry, name, &wl_shm_interface, 1);
-		wl_shm_add_listener(app->shm, &shm_listener, app);
-	} else if (strcmp(interface, xdg_wm_base_interface.name) == 0) {
-		app->wm_base = wl_registry_bind(registry, name, &xdg_wm_base_interface, 1);
-		xdg_wm_base_add_listener(app->wm_base, &tc_wm_base_listener, app);
-	}
-}
-
-static void
-registry_global_remove(void *data, struct wl_registry *registry, uint32_t name)
-{
-	(void)data;
-	(void)registry;
-	(void)name;
-}
-
-static const struct wl_registry_listener registry_listener = {
-	.global = registry_global,
-	.global_remove = registry_global_remove,
 };
 
 static void
@@ -173,47 +86,36 @@ id_of(void *proxy)
 static int
 memfd_filled(size_t size)
 {
-	int fd = tc_create_shm_file(size);
+	int fd = tc_create_filled_shm_file(size, 0xff3060c0u);
 	if (fd < 0) {
 		perror("shm-hostile-client: memfd");
 		exit(2);
 	}
-	void *data = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (data == MAP_FAILED) {
-		perror("shm-hostile-client: mmap");
-		exit(2);
-	}
-	uint32_t *px = data;
-	for (size_t i = 0; i < size / 4; i++)
-		px[i] = 0xff3060c0u;
-	munmap(data, size);
 	return fd;
 }
 
-/* A mapped toplevel's surface, configured and ready for a buffer. */
+/* A mapped toplevel's surface, configured and ready for a buffer.  A
+ * display error on the way is left to the round trips after the case. */
 static void
 make_toplevel(struct app *app)
 {
-	app->surface = wl_compositor_create_surface(app->compositor);
-	app->xdg_surface = xdg_wm_base_get_xdg_surface(app->wm_base, app->surface);
-	xdg_surface_add_listener(app->xdg_surface, &xdg_surface_listener, app);
-	app->toplevel = xdg_surface_get_toplevel(app->xdg_surface);
-	xdg_toplevel_add_listener(app->toplevel, &toplevel_listener, app);
-	xdg_toplevel_set_title(app->toplevel, "shm-hostile-client");
-	wl_surface_commit(app->surface);
-	while (!app->configured)
-		if (wl_display_dispatch(app->display) < 0)
-			break;
+	app->window = tc_window_create(app->globals, &(struct tc_window_options){
+		.title = "shm-hostile-client",
+	});
+	if (!app->window)
+		exit(2);
+	tc_window_wait_configure(app->window);
 }
 
 static void
 commit_buffer(struct app *app, struct wl_buffer *buffer, int32_t w, int32_t h)
 {
-	wl_surface_attach(app->surface, buffer, 0, 0);
-	wl_surface_damage(app->surface, 0, 0, w, h);
-	struct wl_callback *cb = wl_surface_frame(app->surface);
+	struct wl_surface *surface = app->window->surface;
+	wl_surface_attach(surface, buffer, 0, 0);
+	wl_surface_damage(surface, 0, 0, w, h);
+	struct wl_callback *cb = wl_surface_frame(surface);
 	wl_callback_add_listener(cb, &frame_listener, app);
-	wl_surface_commit(app->surface);
+	wl_surface_commit(surface);
 }
 
 static double
@@ -257,18 +159,13 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	tc_log_capture_start();
 
-	app.display = wl_display_connect(NULL);
-	if (!app.display) {
-		fprintf(stderr, "shm-hostile-client: cannot connect: %s\n", strerror(errno));
+	app.globals = tc_globals_create("shm-hostile-client", &(struct tc_globals_options){
+		.compositor_version = 1,
+	});
+	if (!app.globals)
 		return 2;
-	}
-	struct wl_registry *registry = wl_display_get_registry(app.display);
-	wl_registry_add_listener(registry, &registry_listener, &app);
-	if (wl_display_roundtrip(app.display) < 0 || !app.compositor || !app.shm ||
-	    !app.wm_base) {
-		fprintf(stderr, "shm-hostile-client: setup failed\n");
-		return 2;
-	}
+	struct wl_display *display = app.globals->display;
+	struct wl_shm *shm = app.globals->shm;
 
 	const char *want_iface = NULL;
 	uint32_t want_id = 0, want_code = 0;
@@ -277,7 +174,7 @@ main(int argc, char **argv)
 	struct wl_buffer *buffer;
 	const uint32_t xrgb = WL_SHM_FORMAT_XRGB8888;
 
-#define POOL(size) (pool = wl_shm_create_pool(app.shm, memfd_filled(size), (size)))
+#define POOL(size) (pool = wl_shm_create_pool(shm, memfd_filled(size), (size)))
 #define EXPECT_POOL(code) (want_iface = "wl_shm_pool", want_id = id_of(pool), \
 			   want_code = (code))
 
@@ -285,9 +182,9 @@ main(int argc, char **argv)
 	 * process is short-lived and some cases need them afterwards. */
 	if (strcmp(mode, "pool-size-0") == 0 || strcmp(mode, "pool-size-negative") == 0) {
 		int32_t size = strcmp(mode, "pool-size-0") == 0 ? 0 : -4096;
-		pool = wl_shm_create_pool(app.shm, memfd_filled(4096), size);
+		pool = wl_shm_create_pool(shm, memfd_filled(4096), size);
 		want_iface = "wl_shm";
-		want_id = id_of(app.shm);
+		want_id = id_of(shm);
 		want_code = WL_SHM_ERROR_INVALID_STRIDE;
 	} else if (strcmp(mode, "pool-pipe") == 0) {
 		int p[2];
@@ -295,9 +192,9 @@ main(int argc, char **argv)
 			perror("shm-hostile-client: pipe");
 			return 2;
 		}
-		pool = wl_shm_create_pool(app.shm, p[0], 4096);
+		pool = wl_shm_create_pool(shm, p[0], 4096);
 		want_iface = "wl_shm";
-		want_id = id_of(app.shm);
+		want_id = id_of(shm);
 		want_code = WL_SHM_ERROR_INVALID_FD;
 	} else if (strcmp(mode, "bad-format") == 0) {
 		POOL(4096);
@@ -341,9 +238,9 @@ main(int argc, char **argv)
 		const size_t size = (size_t)stride * h;
 		make_toplevel(&app);
 		int fd = memfd_filled(size);
-		pool = wl_shm_create_pool(app.shm, fd, (int32_t)size);
+		pool = wl_shm_create_pool(shm, fd, (int32_t)size);
 		buffer = wl_shm_pool_create_buffer(pool, 0, w, h, stride, xrgb);
-		if (wl_display_roundtrip(app.display) < 0) {
+		if (wl_display_roundtrip(display) < 0) {
 			fprintf(stderr, "shm-hostile-client: pool setup failed\n");
 			return 2;
 		}
@@ -360,14 +257,15 @@ main(int argc, char **argv)
 		const int32_t w = 64, h = 64, stride = w * 4;
 		make_toplevel(&app);
 		int fd = memfd_filled(4096 + (size_t)stride * h);
-		pool = wl_shm_create_pool(app.shm, fd, 4096);
+		pool = wl_shm_create_pool(shm, fd, 4096);
 		wl_shm_pool_resize(pool, 4096 + stride * h);
 		buffer = wl_shm_pool_create_buffer(pool, 4096, w, h, stride, xrgb);
 		commit_buffer(&app, buffer, w, h);
 		expect_ok = need_frame = true;
 	} else if (strcmp(mode, "early-pool-rgb565") == 0) {
 		POOL(4096); /* no format event has been dispatched yet */
-		if (wl_display_roundtrip(app.display) < 0 || !app.has_rgb565) {
+		if (wl_display_roundtrip(display) < 0 ||
+		    !tc_globals_has_shm_format(app.globals, WL_SHM_FORMAT_RGB565)) {
 			printf("NO_RGB565\n");
 			return 2;
 		}
@@ -388,7 +286,7 @@ main(int argc, char **argv)
 	double end = now_s() + 3.0;
 	bool failed = false;
 	while (now_s() < end) {
-		if (wl_display_roundtrip(app.display) < 0) {
+		if (wl_display_roundtrip(display) < 0) {
 			failed = true;
 			break;
 		}
@@ -408,21 +306,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 
-	int err = wl_display_get_error(app.display);
-	if (err != EPROTO) {
-		printf("CONNECTION_ERROR %s\n", strerror(err));
+	struct tc_protocol_error error;
+	if (!tc_globals_report_error(app.globals, &error))
 		return 2;
-	}
-	const struct wl_interface *iface = NULL;
-	uint32_t id = 0;
-	uint32_t code = wl_display_get_protocol_error(app.display, &iface, &id);
-	const char *name = iface ? iface->name : "?";
-	printf("PROTOCOL_ERROR interface=%s id=%u code=%u\n", name, id, code);
 	if (*tc_log_text()) {
 		printf("ERROR_MESSAGE %s\n", tc_log_text());
 	}
-	printf("%s\n", wait_disconnect(app.display, 3.0) ? "DISCONNECTED" : "STILL_CONNECTED");
-	if (!expect_ok && strcmp(name, want_iface) == 0 && id == want_id && code == want_code) {
+	printf("%s\n", wait_disconnect(display, 3.0) ? "DISCONNECTED" : "STILL_CONNECTED");
+	if (!expect_ok && strcmp(error.interface, want_iface) == 0 && error.id == want_id &&
+	    error.code == want_code) {
 		printf("MATCH\n");
 		return 0;
 	}
