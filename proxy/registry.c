@@ -16,6 +16,7 @@
 #include "log.h"
 #include "relay.h"
 #include "server.h"
+#include "trace.h"
 
 struct registry_global {
 	uint32_t name;
@@ -125,6 +126,16 @@ registry_handle_bind(struct relay_object *ro, uint32_t name,
 	}
 	struct wl_proxy *proxy = wl_registry_bind((struct wl_registry *)ro->proxy,
 						  name, g->meta->interface, version);
+	if (proxy && ro->client->server->trace) {
+		union wl_argument sent[] = {
+			{ .u = name }, { .s = g->meta->interface->name },
+			{ .u = version }, { .n = 0 },
+		};
+		trace_host_request(ro->client, "wl_registry",
+				   wl_proxy_get_id(ro->proxy),
+				   &wl_registry_interface.methods[WL_REGISTRY_BIND],
+				   sent, proxy);
+	}
 	if (!proxy || !relay_object_create(ro->client, res, proxy)) {
 		if (proxy)
 			wl_proxy_destroy(proxy);

@@ -25,7 +25,9 @@
 #include "relay.h"
 #include "shm.h"
 #include "shm_format.h"
+#include "server.h"
 #include "surface.h"
+#include "trace.h"
 
 /* How many host buffers one surface may have in flight. */
 #define SURFACE_HOST_BUFFERS 4
@@ -181,6 +183,21 @@ choose_host_buffer(struct surface_state *s, struct shm_buffer *buf,
 	return -1;
 }
 
+/* The attach the guest never sent: its buffer's stand-in on the host. */
+static void
+trace_host_attach(struct surface_state *s, struct host_buffer *hb)
+{
+	if (!s->ro->client->server->trace)
+		return;
+	union wl_argument sent[] = {
+		{ .o = (struct wl_object *)hb->proxy },
+		{ .i = s->pending_x }, { .i = s->pending_y },
+	};
+	trace_host_request(s->ro->client, "wl_surface",
+			   wl_proxy_get_id(s->ro->proxy),
+			   &wl_surface_interface.methods[WL_SURFACE_ATTACH], sent, NULL);
+}
+
 /* Copies the committed guest buffer into a host buffer and attaches that
  * on the host.  False if the guest was failed. */
 static bool
@@ -221,6 +238,7 @@ commit_shm_buffer(struct surface_state *s, struct shm_buffer *buf)
 			wl_proxy_marshal_flags(s->ro->proxy, WL_SURFACE_ATTACH, NULL,
 					       wl_proxy_get_version(s->ro->proxy), 0,
 					       hb->proxy, s->pending_x, s->pending_y);
+			trace_host_attach(s, hb);
 		}
 	}
 	pixman_region32_fini(&damage);

@@ -86,9 +86,20 @@ def test_trace_follows_requests_to_the_host_and_back(wl, host, proxy_bin, client
     _i, sent = next_line(lines, _i, "proxy->host")
     assert (sent[2], sent[4], sent[5]) == ("xdg_toplevel", "set_title", set_title[5]), sent
 
-    # wl_registry.bind: shown from the guest with the interface it names.
-    _i, bind = find(lines, "guest->proxy", "wl_registry", "bind")
-    assert re.fullmatch(r'\d+, "(\w+)", \d+, new id \1@\d+', bind[5]), bind
+    # wl_registry.bind: shown from the guest with the interface it names,
+    # then as the proxy binds it on the host (registry.c, not the relay).
+    i, bind = find(lines, "guest->proxy", "wl_registry", "bind")
+    m = re.fullmatch(r'(\d+), "(\w+)", (\d+), new id \2@\d+', bind[5])
+    assert m, bind
+    _j, sent = next_line(lines, i, "proxy->host")
+    assert (sent[2], sent[4]) == ("wl_registry", "bind"), sent
+    assert re.fullmatch(rf'{m[1]}, "{m[2]}", {m[3]}, new id {m[2]}@\d+', sent[5]), sent
+
+    # wl_surface.attach: the guest's shm buffer goes to the host as the
+    # proxy's own host buffer (surface.c, on commit).
+    i, attach = find(lines, "guest->proxy", "wl_surface", "attach")
+    _j, sent = find(lines, "proxy->host", "wl_surface", "attach", i)
+    assert re.fullmatch(r"wl_buffer@\d+, 0, 0", sent[5]), sent
 
 
 def run_info(wl, host, name, env_trace=None, extra=()):
