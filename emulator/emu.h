@@ -51,6 +51,9 @@ struct emu {
 	struct list pending;
 	struct loop_timer *pending_sweep;
 
+	/* Pumps finishing the bytes of released vfds (pump.c). */
+	struct list orphans;
+
 	int listener_fd;
 	struct notify *notify;
 	pid_t child;

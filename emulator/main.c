@@ -26,6 +26,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "pending.h"
+#include "pump.h"
 #include "stats.h"
 #include "vfd.h"
 #include "virtwl-abi.h"
@@ -272,6 +273,7 @@ static void handle_signalfd(void *data, uint32_t events)
 static int emu_init(struct emu *emu)
 {
 	list_init(&emu->pending);
+	list_init(&emu->orphans);
 	emu->listener_fd = -1;
 	emu->device_fd = -1;
 	emu->loop = loop_create();
@@ -289,6 +291,7 @@ static void emu_finish(struct emu *emu)
 		pending_free(list_entry(pos, struct pending, link));
 	loop_cancel_timer(emu->pending_sweep);
 	vfd_table_finish(emu);
+	pump_free_orphans(emu);
 	notify_finish(emu);
 	if (emu->listener_fd >= 0)
 		close(emu->listener_fd);
@@ -344,7 +347,11 @@ int main(int argc, char **argv)
 		}
 		flush_in = stats_flush_due(emu.stats, loop_now_ms());
 	}
-	/* The child's last closes are queued before SIGCHLD: count them. */
+	/*
+	 * The child's last closes are queued before SIGCHLD: count them,
+	 * after dropping the references its blocked calls held.
+	 */
+	pending_sweep_now(&emu);
 	vfd_table_poll_releases(&emu);
 	stats_flush(emu.stats);
 	stats_print_summary(emu.stats);

@@ -14,16 +14,21 @@
 
 #define SWEEP_MS 100
 
-static void sweep(void *data)
+void pending_sweep_now(struct emu *emu)
 {
-	struct emu *emu = data;
-	emu->pending_sweep = NULL;
 	struct list *pos, *tmp;
 	list_for_each_safe(pos, tmp, &emu->pending) {
 		struct pending *p = list_entry(pos, struct pending, link);
 		if (!call_valid(p->call))
 			pending_free(p);
 	}
+}
+
+static void sweep(void *data)
+{
+	struct emu *emu = data;
+	emu->pending_sweep = NULL;
+	pending_sweep_now(emu);
 	if (!list_empty(&emu->pending))
 		emu->pending_sweep = loop_add_timer(emu->loop, SWEEP_MS, sweep, emu);
 }

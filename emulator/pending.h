@@ -37,6 +37,8 @@ void pending_free(struct pending *p);
 void pending_fail(struct pending *p, int err, const char *reason);
 /* The same for every call on the list. */
 void pending_fail_list(struct list *owner_list, int err, const char *reason);
+/* Drops the calls whose callers died, now (the timer does it every 100 ms). */
+void pending_sweep_now(struct emu *emu);
 /* The vfd went away under them (only at exit): EBADF. */
 void pending_cancel_list(struct list *owner_list);
 

@@ -34,6 +34,7 @@ struct pump {
 	size_t head, len, cap; /* bytes buf[head, head+len) wait for dst */
 	uint64_t pushed, written;
 	bool src_eof, failed, finished, orphan;
+	struct list orphan_link; /* emu.orphans while orphaned */
 };
 
 static void pump_update(struct pump *p);
@@ -86,6 +87,7 @@ static bool reserve(struct pump *p, size_t more)
 
 static void pump_free(struct pump *p)
 {
+	list_remove(&p->orphan_link);
 	loop_remove_fd(p->src_w);
 	loop_remove_fd(p->dst_w);
 	if (p->src >= 0)
@@ -243,6 +245,7 @@ struct pump *pump_new(struct emu *emu, int src, int dst, enum pump_eof eof,
 	p->emu = emu;
 	p->src = src;
 	p->dst = dst;
+	list_init(&p->orphan_link);
 	p->src_socket = src >= 0 && is_socket(src);
 	p->dst_socket = is_socket(dst);
 	p->eof = eof;
@@ -271,9 +274,17 @@ void pump_orphan(struct pump *p)
 		return;
 	}
 	p->orphan = true;
+	list_append(&p->emu->orphans, &p->orphan_link);
 	if (p->src < 0)
 		p->src_eof = true;
 	after_io(p);
+}
+
+void pump_free_orphans(struct emu *emu)
+{
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &emu->orphans)
+		pump_free(list_entry(pos, struct pump, orphan_link));
 }
 
 uint64_t pump_push(struct pump *p, const void *data, size_t len)

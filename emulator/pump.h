@@ -38,6 +38,8 @@ struct pump *pump_new(struct emu *emu, int src, int dst, enum pump_eof eof,
 void pump_destroy(struct pump *p);
 /* Drops the callbacks; the pump finishes its bytes, then frees itself. */
 void pump_orphan(struct pump *p);
+/* At exit: frees the orphans still working. */
+void pump_free_orphans(struct emu *emu);
 
 /* Appends bytes after what src gave so far; returns the end mark. */
 uint64_t pump_push(struct pump *p, const void *data, size_t len);
