@@ -426,8 +426,13 @@ static void handle_host(void *data, uint32_t events)
 	struct ctx *ctx = data;
 	if (events & EPOLLOUT)
 		flush_out(ctx);
-	if (ctx->host_fd >= 0 && ctx->in_len == 0 &&
-	    (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	/*
+	 * EPOLLHUP is reported whatever we ask for: a hung-up compositor is
+	 * drained to its EOF even while the guest is behind, or this would
+	 * spin.  What it still had queued is bounded by its socket buffer.
+	 */
+	bool hup = events & (EPOLLHUP | EPOLLERR);
+	if (ctx->host_fd >= 0 && (hup || ((events & EPOLLIN) && ctx->in_len == 0)))
 		host_read(ctx);
 	ctx_update(ctx);
 }

@@ -441,7 +441,8 @@ static bool driver_recv(struct call *c, struct vfd *v, int guest_fd, uint64_t ar
 	if (r == 0)
 		return false;
 	if (r != -EAGAIN) {
-		reject(c, "RECV", -r, "vfd 0x%x (%s)", v->id, vfd_kind_name(v->kind));
+		reject(c, "RECV", -r, "vfd 0x%x (%s)%s", v->id, vfd_kind_name(v->kind),
+		       r == -EFAULT ? ": the txn or its data area is not writable" : "");
 		return false;
 	}
 	int fl = fcntl(guest_fd, F_GETFL);

@@ -205,7 +205,8 @@ static void after_io(struct pump *p)
 static void handle_src(void *data, uint32_t events)
 {
 	struct pump *p = data;
-	if (p->len < PUMP_HIGH_WATER)
+	/* EPOLLHUP comes even unasked: drain a dead source to its EOF. */
+	if (p->len < PUMP_HIGH_WATER || (events & (EPOLLHUP | EPOLLERR)))
 		fill_once(p, PUMP_CHUNK);
 	after_io(p);
 }

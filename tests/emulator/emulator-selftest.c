@@ -533,6 +533,19 @@ static void test_blocking_recv(struct env *e)
 	waitpid(writer, &status, 0);
 }
 
+/* Releases are asynchronous (inotify): wait for live to reach want. */
+static long long wait_live(const char *stats, long long want)
+{
+	long long live = -1;
+	for (int i = 0; i < 100; i++) {
+		live = st_stats_value(stats, "\"live\"", "total");
+		if (live == want)
+			break;
+		usleep(50 * 1000);
+	}
+	return live;
+}
+
 struct thread_job {
 	struct env *e;
 	int alloc, send, mapped;
@@ -582,7 +595,8 @@ static void test_threads(struct env *e)
 static void test_killed_while_blocked(struct env *e)
 {
 	st_section("caller killed while blocked in RECV");
-	long long before = st_stats_value(e->stats, "\"live\"", "total");
+	/* Only the main context lives now; earlier closes settle first. */
+	long long before = wait_live(e->stats, 1);
 	int pr = st_new(e->dev, VIRTWL_IOCTL_NEW_PIPE_READ, 0, NULL);
 	CHECK(pr >= 0, "NEW PIPE_READ: %s", strerror(-pr));
 	pid_t child = fork();
@@ -661,6 +675,112 @@ static void test_host_vfd_kinds(struct env *e)
 	close(rf[1]);
 }
 
+/* CPU time (ticks) of the emulator, our parent. */
+static long long emulator_ticks(void)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)getppid());
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	unsigned long long ut = 0, st = 0;
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &ut, &st) != 2)
+		return -1;
+	return (long long)(ut + st);
+}
+
+/*
+ * A source that hung up while the guest is behind: the emulator must wait
+ * quietly (EPOLLHUP is always reported), then deliver every byte and EOF.
+ */
+static void read_to_eof(int vfd, const uint8_t *want, size_t len, const char *what)
+{
+	uint8_t *in = malloc(len + 65536);
+	size_t got = 0;
+	int rf[VIRTWL_SEND_MAX_ALLOCS], rn, n = 1;
+	while (n > 0) {
+		n = st_recv_wait(vfd, in + got, 65536, rf, &rn, 5000);
+		if (n > 0)
+			got += (size_t)n;
+		if (got > len)
+			break;
+	}
+	CHECK(got == len && memcmp(in, want, len) == 0, "%s: %zu of %zu bytes", what, got, len);
+	CHECK(n == 0 && rn == 0, "%s: no EOF (%d)", what, n);
+	free(in);
+}
+
+/* Writes non-blocking until fd stays full for a while; returns the count. */
+static size_t fill_up(int fd, const uint8_t *data, size_t max)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	size_t done = 0;
+	for (int idle = 0; idle < 5 && done < max;) {
+		size_t chunk = max - done < 16384 ? max - done : 16384;
+		ssize_t w = write(fd, data + done, chunk);
+		if (w > 0) {
+			done += (size_t)w;
+			idle = 0;
+		} else {
+			idle++;
+			usleep(30 * 1000);
+		}
+	}
+	return done;
+}
+
+static void test_hup_while_behind(struct env *e)
+{
+	st_section("host hangs up while the guest is behind");
+	/*
+	 * The compositor fills its context and a pipe until they stay full,
+	 * then closes both: the emulator holds bytes it cannot deliver yet,
+	 * and the hang-up must not make it spin (EPOLLHUP is always reported).
+	 */
+	size_t max = 4u << 20;
+	uint8_t *out = malloc(max);
+	for (size_t i = 0; i < max; i++)
+		out[i] = (uint8_t)(i * 13 + (i >> 12));
+	size_t *written = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int ctx, comp;
+	new_ctx(e, &ctx, &comp);
+	int pr = st_new(e->dev, VIRTWL_IOCTL_NEW_PIPE_READ, 0, NULL);
+	CHECK(st_send(ctx, "p", 1, &pr, 1) == 0, "SEND PIPE_READ");
+	char b;
+	int fds[64], nfds;
+	CHECK(st_comp_recv(comp, &b, 1, fds, &nfds, 2000) == 1 && nfds == 1, "pipe payload");
+	pid_t writer = fork();
+	if (writer == 0) {
+		written[0] = fill_up(comp, out, max);
+		written[1] = fill_up(fds[0], out, max);
+		_exit(0);
+	}
+	close(comp);
+	close(fds[0]);
+	int status;
+	waitpid(writer, &status, 0);
+	CHECK(written[0] > 0 && written[0] < max && written[1] > 0 && written[1] < max,
+	      "compositor wrote %zu and %zu bytes", written[0], written[1]);
+	usleep(100 * 1000);
+	long long t0 = emulator_ticks();
+	usleep(500 * 1000);
+	long long t1 = emulator_ticks();
+	CHECK(t0 >= 0 && t1 - t0 < 10, "emulator busy while waiting: %lld ticks in 0.5 s",
+	      t1 - t0);
+	read_to_eof(ctx, out, written[0], "context");
+	read_to_eof(pr, out, written[1], "pipe");
+	close(pr);
+	close(ctx);
+	munmap(written, 4096);
+	free(out);
+}
+
 static void test_compositor_close(struct env *e)
 {
 	st_section("compositor closes");
@@ -706,19 +826,6 @@ static void test_id_limit(struct env *e)
 		close(v[i]);
 }
 
-/* Releases are asynchronous (inotify): wait for live to reach want. */
-static long long wait_live(const char *stats, long long want)
-{
-	long long live = -1;
-	for (int i = 0; i < 100; i++) {
-		live = st_stats_value(stats, "\"live\"", "total");
-		if (live == want)
-			break;
-		usleep(50 * 1000);
-	}
-	return live;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -752,6 +859,7 @@ int main(int argc, char **argv)
 	test_blocking_recv(&e);
 	test_host_vfd_kinds(&e);
 	test_threads(&e);
+	test_hup_while_behind(&e);
 	test_killed_while_blocked(&e);
 	test_recv_len0(&e);
 	test_id_limit(&e);
