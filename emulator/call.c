@@ -97,17 +97,25 @@ static int call_pidfd(struct call *c)
 	return fd;
 }
 
-static int remote_io(struct call *c, uint64_t addr, const struct iovec *iov,
-		     int n, bool write)
+static size_t iov_total(const struct iovec *iov, int n)
 {
 	size_t total = 0;
 	for (int i = 0; i < n; i++)
 		total += iov[i].iov_len;
+	return total;
+}
+
+static int remote_iov(struct call *c, const struct iovec *local, int nlocal,
+		      const struct iovec *remote, int nremote, bool write)
+{
+	size_t total = iov_total(local, nlocal);
 	if (total == 0)
 		return call_valid(c) ? 0 : -ESRCH;
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = total };
-	ssize_t r = write ? process_vm_writev(c->tid, iov, (unsigned long)n, &remote, 1, 0)
-			  : process_vm_readv(c->tid, iov, (unsigned long)n, &remote, 1, 0);
+	ssize_t r = write
+		? process_vm_writev(c->tid, local, (unsigned long)nlocal, remote,
+				    (unsigned long)nremote, 0)
+		: process_vm_readv(c->tid, local, (unsigned long)nlocal, remote,
+				   (unsigned long)nremote, 0);
 	int err = r < 0 ? errno : 0;
 	if (!call_valid(c))
 		return -ESRCH;
@@ -116,21 +124,38 @@ static int remote_io(struct call *c, uint64_t addr, const struct iovec *iov,
 	return (size_t)r == total ? 0 : -EFAULT;
 }
 
-int call_read(struct call *c, uint64_t addr, void *buf, size_t len)
+static int remote_io(struct call *c, uint64_t addr, void *buf, size_t len, bool write)
 {
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
-	return remote_io(c, addr, &iov, 1, false);
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	return remote_iov(c, &local, 1, &remote, 1, write);
 }
 
-int call_writev(struct call *c, uint64_t addr, const struct iovec *iov, int n)
+int call_read(struct call *c, uint64_t addr, void *buf, size_t len)
 {
-	return remote_io(c, addr, iov, n, true);
+	return remote_io(c, addr, buf, len, false);
+}
+
+ssize_t call_read_upto(struct call *c, uint64_t addr, void *buf, size_t len)
+{
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	/* A fault part way returns the bytes before it. */
+	ssize_t r = process_vm_readv(c->tid, &local, 1, &remote, 1, 0);
+	if (!call_valid(c))
+		return -ESRCH;
+	return r < 0 ? 0 : r;
+}
+
+int call_writev(struct call *c, const struct iovec *local, int nlocal,
+		const struct iovec *remote, int nremote)
+{
+	return remote_iov(c, local, nlocal, remote, nremote, true);
 }
 
 int call_write(struct call *c, uint64_t addr, const void *buf, size_t len)
 {
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	return remote_io(c, addr, &iov, 1, true);
+	return remote_io(c, addr, (void *)buf, len, true);
 }
 
 /* Reads up to each page end, so a string near an unmapped page works. */

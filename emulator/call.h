@@ -38,7 +38,11 @@ bool call_valid(struct call *c);
 
 /* 0, -EFAULT (bad address) or -ESRCH (the call is gone). */
 int call_read(struct call *c, uint64_t addr, void *buf, size_t len);
-int call_writev(struct call *c, uint64_t addr, const struct iovec *iov, int n);
+/* Reads what it can of len bytes: the count, or -ESRCH. */
+ssize_t call_read_upto(struct call *c, uint64_t addr, void *buf, size_t len);
+/* Scatter-gather write: local and remote lists of the same total size. */
+int call_writev(struct call *c, const struct iovec *local, int nlocal,
+		const struct iovec *remote, int nremote);
 int call_write(struct call *c, uint64_t addr, const void *buf, size_t len);
 /* NUL-terminated string of at most cap-1 bytes; -ENAMETOOLONG beyond. */
 int call_read_string(struct call *c, uint64_t addr, char *buf, size_t cap);

@@ -63,6 +63,10 @@ struct ctx {
 	struct list out;
 	size_t out_bytes;
 
+	/* The SEND being flushed right now, and how that went. */
+	struct ctx_out *current;
+	bool current_done, current_failed;
+
 	bool host_eof;  /* the compositor hung up */
 	bool peer_shut; /* ... and the guest was told */
 	bool peer_eof;  /* the guest's write side ended */
@@ -267,6 +271,10 @@ static void host_read(struct ctx *ctx)
 
 static void out_free(struct ctx *ctx, struct ctx_out *o)
 {
+	if (o == ctx->current) {
+		ctx->current = NULL;
+		ctx->current_failed = !ctx->current_done;
+	}
 	list_remove(&o->link);
 	ctx->out_bytes -= o->len - o->off;
 	for (int i = 0; i < o->nfds; i++)
@@ -278,6 +286,8 @@ static void out_free(struct ctx *ctx, struct ctx_out *o)
 
 static void out_done(struct ctx *ctx, struct ctx_out *o)
 {
+	if (o == ctx->current)
+		ctx->current_done = true;
 	struct list *pos, *tmp;
 	list_for_each_safe(pos, tmp, &o->waiter) {
 		struct pending *p = list_entry(pos, struct pending, owner_link);
@@ -368,9 +378,7 @@ static struct ctx_out *out_append(struct ctx *ctx, uint8_t *data, size_t len)
 /* What the guest wrote with write(2): a SEND without fds each. */
 static bool read_peer_once(struct ctx *ctx)
 {
-	uint8_t *buf = malloc(65536);
-	if (!buf)
-		return false;
+	uint8_t buf[65536];
 	union {
 		char space[CMSG_SPACE(sizeof(int) * 253)];
 		struct cmsghdr align;
@@ -394,13 +402,16 @@ static bool read_peer_once(struct ctx *ctx)
 				ctx->vfd->id);
 	}
 	if (n <= 0) {
-		free(buf);
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
 			ctx->peer_eof = true;
 		return false;
 	}
-	if (!out_append(ctx, buf, (size_t)n)) {
-		free(buf);
+	uint8_t *copy = malloc((size_t)n);
+	if (!copy)
+		return false;
+	memcpy(copy, buf, (size_t)n);
+	if (!out_append(ctx, copy, (size_t)n)) {
+		free(copy);
 		return false;
 	}
 	return true;
@@ -560,33 +571,44 @@ int ctx_payload_fd(struct vfd *v)
 	return fd < 0 ? -EMFILE : fd;
 }
 
+static int ctx_send_refuse(uint8_t *data, int *fds, int nfds, int err)
+{
+	free(data);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	return err;
+}
+
 int ctx_send(struct vfd *v, struct call *c, int guest_fd, uint8_t *data,
 	     size_t len, int *fds, int nfds)
 {
 	struct ctx *ctx = v->ctx;
 	/* After the compositor's EOF crosvm has no socket: INVALID_TYPE. */
 	if (ctx->host_fd < 0)
-		return -EINVAL;
+		return ctx_send_refuse(data, fds, nfds, -EINVAL);
 	if (ctx->broken)
-		return -ENODEV;
+		return ctx_send_refuse(data, fds, nfds, -ENODEV);
 	/* What the guest wrote with write(2) before this SEND goes first. */
 	while (!ctx->peer_eof && !ctx->peer_shut && read_peer_once(ctx))
 		;
 	struct ctx_out *o = out_append(ctx, data, len);
 	if (!o)
-		return -ENOMEM;
+		return ctx_send_refuse(data, fds, nfds, -ENOMEM);
 	memcpy(o->fds, fds, sizeof(int) * (size_t)nfds);
 	o->nfds = nfds;
-	struct pending *p = pending_new(v->emu, c, guest_fd, v, &o->waiter);
-	if (!p) {
-		/* Sent anyway, answered at once: the bytes are committed. */
-		call_reply(c, 0);
-		call_free(c);
-		close(guest_fd);
-	} else {
-		p->what = "SEND";
-	}
+	ctx->current = o;
+	ctx->current_done = ctx->current_failed = false;
 	flush_out(ctx);
+	ctx->current = NULL;
+	if (ctx->current_done)
+		return 0;
+	if (ctx->current_failed)
+		return -ENODEV;
+	/* The host is behind: answer once o is sent, like crosvm's sendmsg. */
+	struct pending *p = pending_new(v->emu, c, guest_fd, v, &o->waiter);
+	if (!p)
+		return -ENOMEM;
+	p->what = "SEND";
 	return 1;
 }
 
@@ -636,25 +658,24 @@ int ctx_recv(struct vfd *v, struct call *c, int guest_fd, uint64_t txn,
 		if (!ctx->peer_shut)
 			return -EAGAIN;
 		/* EOF: len 0 and no fds. */
-		int r = driver_recv_reply(c, txn, NULL, 0, NULL, 0);
+		int r = driver_recv_write(c, txn, NULL, 0, NULL, 0);
+		if (r == 0)
+			driver_recv_answer(c, 0, 0);
 		return r == -ESRCH ? 0 : r;
 	}
 	uint8_t *buf = malloc(want ? want : 1);
 	if (!buf)
 		return -ENOMEM;
-	int r = driver_recv_probe(c, txn, want);
-	ssize_t got = 0;
-	if (r == 0 && want > 0) {
-		got = recv(guest_fd, buf, want, MSG_DONTWAIT);
-		if (got < 0)
-			got = 0;
-		/* The guest's read(2) may have raced us: recount the vfds. */
-		if ((size_t)got < want)
-			nvfds = take_vfds(ctx, consumed + (uint64_t)got, vfds);
-	}
+	/* Peeked, and consumed only once the guest's txn holds the bytes. */
+	ssize_t got = want ? recv(guest_fd, buf, want, MSG_PEEK | MSG_DONTWAIT) : 0;
+	if (got < 0)
+		got = 0;
+	/* The guest's read(2) may have raced us: recount the vfds. */
+	if ((size_t)got < want)
+		nvfds = take_vfds(ctx, consumed + (uint64_t)got, vfds);
 	int fds[VIRTWL_SEND_MAX_ALLOCS];
-	int nfds = 0;
-	for (int i = 0; r == 0 && i < nvfds; i++) {
+	int nfds = 0, r = 0;
+	for (int i = 0; i < nvfds; i++) {
 		int fd = vfd_deliver(vfds[i], c);
 		if (fd < 0) {
 			r = fd;
@@ -665,7 +686,13 @@ int ctx_recv(struct vfd *v, struct call *c, int guest_fd, uint64_t txn,
 	}
 	drop_empty_msgs(ctx);
 	if (r == 0)
-		r = driver_recv_reply(c, txn, fds, nfds, buf, (uint32_t)got);
+		r = driver_recv_write(c, txn, fds, nfds, buf, (uint32_t)got);
+	if (r == 0) {
+		if (got > 0 && recv(guest_fd, buf, (size_t)got, MSG_DONTWAIT) != got)
+			log_msg("vfd 0x%x: the guest read its context while RECV ran",
+				v->id);
+		driver_recv_answer(c, (uint32_t)got, nfds);
+	}
 	free(buf);
 	return r == -ESRCH ? 0 : r;
 }

@@ -43,9 +43,10 @@ int ctx_payload_check(const struct vfd *v);
 int ctx_payload_fd(struct vfd *v);
 
 /*
- * SEND to a context.  Takes ownership of data (malloc'd), fds, call and
- * guest_fd when it returns 1 (answered once the host took the bytes);
- * returns -errno otherwise (nothing taken).
+ * SEND to a context.  Always takes data (malloc'd) and fds.  Returns 0
+ * when the host took the bytes at once (answer the call), 1 when call and
+ * guest_fd were taken over (answered once the host takes them), or
+ * -errno.
  */
 int ctx_send(struct vfd *v, struct call *c, int guest_fd, uint8_t *data,
 	     size_t len, int *fds, int nfds);

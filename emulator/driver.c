@@ -29,6 +29,8 @@
 #define PAGE_4K 4096u
 /* The driver kmallocs header + ids + data for SEND: at most 4 MiB. */
 #define SEND_MAX_LEN ((4u << 20) - 256u)
+/* SEND data read together with the header. */
+#define SEND_FIRST_READ 4096u
 /* What one RECV on a stream reads at most. */
 #define STREAM_RECV_CHUNK (256u * 1024u)
 
@@ -262,18 +264,16 @@ static bool send_to_ctx(struct call *c, struct vfd *v, int guest_fd,
 		free(data);
 		return false;
 	}
-	struct stats *stats = c->emu->stats;
 	int r = ctx_send(v, c, guest_fd, data, len, fds, n);
-	if (r == 1) {
-		/* c may be answered and freed already. */
-		stats_sent_fds(stats, (unsigned)n);
-		return true;
-	}
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
-	free(data);
-	reject(c, "SEND", -r, r == -EINVAL ? "the compositor hung up (crosvm: "
-	       "INVALID_TYPE)" : "the compositor connection failed");
+	if (r >= 0)
+		stats_sent_fds(c->emu->stats, (unsigned)n);
+	if (r == 1)
+		return true; /* answered later */
+	if (r == 0)
+		call_reply(c, 0);
+	else
+		reject(c, "SEND", -r, r == -EINVAL ? "the compositor hung up (crosvm: "
+		       "INVALID_TYPE)" : "the compositor connection failed");
 	return false;
 }
 
@@ -295,38 +295,68 @@ static bool send_to_stream(struct call *c, struct vfd *v, int guest_fd,
 	return false;
 }
 
+/*
+ * The txn header and, in the same read, the first page of data (most
+ * SENDs are smaller).  Returns the header's status; *data_err is the
+ * data's (the driver checks the fds before it copies the data).
+ */
+static int send_read(struct call *c, uint64_t arg, struct virtwl_ioctl_txn *txn,
+		     uint8_t **data, int *data_err)
+{
+	uint8_t first[TXN_DATA_OFFSET + SEND_FIRST_READ];
+	ssize_t got = call_read_upto(c, arg, first, sizeof(first));
+	*data = NULL;
+	*data_err = 0;
+	if (got < 0)
+		return (int)got;
+	if ((size_t)got < TXN_DATA_OFFSET)
+		return -EFAULT;
+	memcpy(txn, first, sizeof(*txn));
+	if (txn->len > SEND_MAX_LEN) {
+		*data_err = -ENOMEM;
+		return 0;
+	}
+	*data = malloc(txn->len ? txn->len : 1);
+	if (!*data) {
+		*data_err = -ENOMEM;
+		return 0;
+	}
+	size_t have = (size_t)got - TXN_DATA_OFFSET;
+	if (have > txn->len)
+		have = txn->len;
+	memcpy(*data, first + TXN_DATA_OFFSET, have);
+	if (have < txn->len)
+		*data_err = call_read(c, arg + TXN_DATA_OFFSET + have, *data + have,
+				      txn->len - have);
+	if (*data_err == -ESRCH)
+		return -ESRCH;
+	return 0;
+}
+
 static bool driver_send(struct call *c, struct vfd *v, int guest_fd, uint64_t arg)
 {
 	struct virtwl_ioctl_txn txn;
 	struct vfd *vfds[VIRTWL_SEND_MAX_ALLOCS];
+	uint8_t *data;
+	int data_err;
 	stats_call(c->emu->stats, STATS_CALL_SEND);
-	int r = call_read(c, arg, &txn, sizeof(txn));
-	if (r < 0) {
+	int r = send_read(c, arg, &txn, &data, &data_err);
+	int n = r < 0 ? -1 : send_resolve(c, txn.fds, vfds);
+	if (r < 0)
 		memory_error(c, "SEND", r);
+	if (n >= 0 && data_err == -ENOMEM)
+		reject(c, "SEND", ENOMEM, "len %u: the driver cannot allocate it", txn.len);
+	else if (n >= 0 && data_err < 0)
+		memory_error(c, "SEND", data_err);
+	if (n < 0 || data_err < 0) {
+		free(data);
 		return false;
 	}
-	int n = send_resolve(c, txn.fds, vfds);
-	if (n < 0)
-		return false;
 	log_debug("pid %d: SEND vfd 0x%x (%s) len %u fds %d", (int)call_pid(c),
 		  v->id, vfd_kind_name(v->kind), txn.len, n);
 	if (txn.len == 0 && n == 0) {
-		call_reply(c, 0);
-		return false;
-	}
-	if (txn.len > SEND_MAX_LEN) {
-		reject(c, "SEND", ENOMEM, "len %u: the driver cannot allocate it", txn.len);
-		return false;
-	}
-	uint8_t *data = malloc(txn.len ? txn.len : 1);
-	if (!data) {
-		reject(c, "SEND", ENOMEM, "out of memory");
-		return false;
-	}
-	r = call_read(c, arg + TXN_DATA_OFFSET, data, txn.len);
-	if (r < 0) {
 		free(data);
-		memory_error(c, "SEND", r);
+		call_reply(c, 0);
 		return false;
 	}
 	switch (v->kind) {
@@ -362,7 +392,7 @@ int driver_recv_probe(struct call *c, uint64_t txn, size_t len)
 	return r;
 }
 
-int driver_recv_reply(struct call *c, uint64_t txn, const int *fds, int nfds,
+int driver_recv_write(struct call *c, uint64_t txn, const int *fds, int nfds,
 		      const uint8_t *data, uint32_t len)
 {
 	int out[VIRTWL_SEND_MAX_ALLOCS];
@@ -371,17 +401,25 @@ int driver_recv_reply(struct call *c, uint64_t txn, const int *fds, int nfds,
 		memcpy(out, fds, sizeof(int) * (size_t)nfds);
 	if (nfds < VIRTWL_SEND_MAX_ALLOCS)
 		out[nout++] = -1;
-	int r = call_write(c, txn, out, sizeof(int) * nout);
-	if (r == 0)
-		r = call_write(c, txn + TXN_LEN_OFFSET, &len, sizeof(len));
-	if (r == 0 && len > 0)
-		r = call_write(c, txn + TXN_DATA_OFFSET, data, len);
-	if (r < 0)
-		return r;
+	struct iovec local[3] = {
+		{ .iov_base = out, .iov_len = sizeof(int) * nout },
+		{ .iov_base = &len, .iov_len = sizeof(len) },
+		{ .iov_base = (void *)data, .iov_len = len },
+	};
+	/* len and data are adjacent in the txn. */
+	struct iovec remote[2] = {
+		{ .iov_base = (void *)(uintptr_t)txn, .iov_len = sizeof(int) * nout },
+		{ .iov_base = (void *)(uintptr_t)(txn + TXN_LEN_OFFSET),
+		  .iov_len = sizeof(len) + len },
+	};
+	return call_writev(c, local, len ? 3 : 2, remote, 2);
+}
+
+void driver_recv_answer(struct call *c, uint32_t len, int nfds)
+{
 	stats_received(c->emu->stats, len, (unsigned)nfds);
 	log_debug("pid %d: RECV -> len %u fds %d", (int)call_pid(c), len, nfds);
 	call_reply(c, 0);
-	return 0;
 }
 
 static int recv_stream(struct call *c, struct vfd *v, int guest_fd,
@@ -395,8 +433,11 @@ static int recv_stream(struct call *c, struct vfd *v, int guest_fd,
 	size_t n = 0;
 	if (r == 0)
 		r = stream_recv(v, guest_fd, buf, cap, &n);
+	/* Pipes cannot be peeked: the probe above made this write safe. */
 	if (r == 0)
-		r = driver_recv_reply(c, txn, NULL, 0, buf, (uint32_t)n);
+		r = driver_recv_write(c, txn, NULL, 0, buf, (uint32_t)n);
+	if (r == 0)
+		driver_recv_answer(c, (uint32_t)n, 0);
 	free(buf);
 	return r == -ESRCH ? 0 : r;
 }

@@ -32,12 +32,14 @@ void driver_vfd_mmap(struct call *c, struct vfd *v);
 void driver_retry_recvs(struct vfd *v);
 
 /*
- * RECV's answer: fds (then -1), len and data written into the caller's
- * txn at `txn`, then the call answered 0.  Returns 0, -EFAULT (nothing
- * answered) or -ESRCH (the call is gone).
+ * RECV's answer, in two steps so the caller can consume its bytes in
+ * between (before the guest runs again): write fds[] (then -1), len and
+ * data into the caller's txn at `txn` in one go (0, -EFAULT or -ESRCH),
+ * then answer 0.
  */
-int driver_recv_reply(struct call *c, uint64_t txn, const int *fds, int nfds,
+int driver_recv_write(struct call *c, uint64_t txn, const int *fds, int nfds,
 		      const uint8_t *data, uint32_t len);
+void driver_recv_answer(struct call *c, uint32_t len, int nfds);
 /* Checks that the txn and len data bytes are writable: 0 or -errno. */
 int driver_recv_probe(struct call *c, uint64_t txn, size_t len);
 

@@ -48,10 +48,8 @@ void log_msg(const char *fmt, ...)
 	errno = saved;
 }
 
-void log_debug(const char *fmt, ...)
+void log_debug_line(const char *fmt, ...)
 {
-	if (!verbose)
-		return;
 	int saved = errno;
 	va_list ap;
 	va_start(ap, fmt);

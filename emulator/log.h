@@ -12,6 +12,13 @@ void log_set_verbose(bool verbose);
 bool log_is_verbose(void);
 
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A macro so that arguments (a /proc read for a pid) cost nothing unless -v. */
+#define log_debug(...) \
+	do { \
+		if (log_is_verbose()) \
+			log_debug_line(__VA_ARGS__); \
+	} while (0)
 
 #endif

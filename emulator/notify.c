@@ -33,6 +33,13 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64) /* Linux 6.6 */
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + (i) * sizeof(uint64_t))
 
 /* Jump offsets from instruction `at` to label `to` (both indexes). */
@@ -111,11 +118,9 @@ static void handle_openat2(struct call *c)
 	handle_open(c, c->args[1], (int)how.flags);
 }
 
-static bool is_device(struct emu *emu, int fd)
+static bool is_device(struct emu *emu, const struct stat *st)
 {
-	struct stat st;
-	return fstat(fd, &st) == 0 && st.st_dev == emu->device_dev &&
-	       st.st_ino == emu->device_ino;
+	return st->st_dev == emu->device_dev && st->st_ino == emu->device_ino;
 }
 
 /* Returns true when the call was kept for later. */
@@ -128,11 +133,14 @@ static bool handle_ioctl(struct call *c)
 		return false;
 	}
 	unsigned cmd = (unsigned)c->args[1];
-	if (is_device(c->emu, ours))
-		return driver_device_ioctl(c, ours, cmd, c->args[2]);
-	struct vfd *v = vfd_lookup(c->emu, ours);
-	if (v)
-		return driver_vfd_ioctl(c, v, ours, cmd, c->args[2]);
+	struct stat st;
+	if (fstat(ours, &st) == 0) {
+		if (is_device(c->emu, &st))
+			return driver_device_ioctl(c, ours, cmd, c->args[2]);
+		struct vfd *v = vfd_lookup_stat(c->emu, ours, &st);
+		if (v)
+			return driver_vfd_ioctl(c, v, ours, cmd, c->args[2]);
+	}
 	close(ours);
 	call_continue(c);
 	return false;
@@ -147,9 +155,11 @@ static void handle_mmap(struct call *c)
 		return;
 	}
 	struct vfd *v = NULL;
-	bool device = is_device(c->emu, ours);
-	if (!device)
-		v = vfd_lookup(c->emu, ours);
+	struct stat st;
+	bool known = fstat(ours, &st) == 0;
+	bool device = known && is_device(c->emu, &st);
+	if (known && !device)
+		v = vfd_lookup_stat(c->emu, ours, &st);
 	close(ours);
 	if (device)
 		driver_device_mmap(c);
@@ -244,6 +254,13 @@ int notify_start(struct emu *emu, int listener_fd)
 	    sizes.seccomp_notif > n->notif_size)
 		n->notif_size = sizes.seccomp_notif;
 	emu->listener_fd = listener_fd;
+	/*
+	 * Hand each call over on the current CPU, like a synchronous IPC:
+	 * cross-CPU wakeups otherwise cost most of a trapped call.
+	 */
+	if (ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+		  SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0)
+		log_debug("no synchronous wakeups (%m)");
 	n->w = loop_add_fd(emu->loop, listener_fd, EPOLLIN, handle_listener, n);
 	if (!n->w) {
 		free(n);

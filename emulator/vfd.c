@@ -357,6 +357,12 @@ struct vfd *vfd_lookup(struct emu *emu, int fd)
 	struct stat st;
 	if (fstat(fd, &st) < 0)
 		return NULL;
+	return vfd_lookup_stat(emu, fd, &st);
+}
+
+struct vfd *vfd_lookup_stat(struct emu *emu, int fd, const struct stat *sp)
+{
+	const struct stat st = *sp;
 	struct list *head = bucket(emu->vfds, st.st_ino);
 	struct vfd *found = NULL;
 	int n = 0;

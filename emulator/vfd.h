@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "list.h"
@@ -98,6 +99,8 @@ void vfd_release(struct vfd *v);
 
 /* The vfd behind one of our copies of a guest fd, or NULL. */
 struct vfd *vfd_lookup(struct emu *emu, int fd);
+/* The same when the caller has fstat()ed fd already. */
+struct vfd *vfd_lookup_stat(struct emu *emu, int fd, const struct stat *st);
 
 /* Wakes RECVs waiting on v: data, vfds or a hang-up arrived. */
 void vfd_wake(struct vfd *v);
