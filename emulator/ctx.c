@@ -74,6 +74,7 @@ struct ctx {
 };
 
 static void ctx_update(struct ctx *ctx);
+static void fail_all_out(struct ctx *ctx, const char *why);
 
 static const struct emu_socket *find_socket(struct emu *emu, const char *name)
 {
@@ -133,12 +134,7 @@ static void host_hang_up(struct ctx *ctx)
 	ctx->host_w = NULL;
 	close(ctx->host_fd);
 	ctx->host_fd = -1;
-	struct list *pos, *tmp;
-	list_for_each_safe(pos, tmp, &ctx->out) {
-		struct ctx_out *o = list_entry(pos, struct ctx_out, link);
-		pending_fail_list(&o->waiter, ENODEV,
-				  "the compositor closed the connection");
-	}
+	fail_all_out(ctx, "the compositor closed the connection");
 }
 
 /* Bytes into the peer; the HUP follows once all are in. */
