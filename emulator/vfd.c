@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -61,6 +62,46 @@ struct vfd_table {
 
 static void handle_inotify(void *data, uint32_t events);
 
+/* Does closing fd's description raise a close event on its inode? */
+static bool close_event_seen(int inotify_fd, int fd, int other)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int wd = inotify_add_watch(inotify_fd, path, IN_CLOSE_WRITE | IN_CLOSE_NOWRITE);
+	close(fd);
+	bool seen = false;
+	char buf[1024] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n = wd < 0 ? -1 : read(inotify_fd, buf, sizeof(buf));
+	for (char *p = buf; n > 0 && p < buf + n;) {
+		struct inotify_event *ev = (struct inotify_event *)p;
+		seen |= ev->wd == wd && (ev->mask & (IN_CLOSE_WRITE | IN_CLOSE_NOWRITE));
+		p += sizeof(*ev) + ev->len;
+	}
+	if (wd >= 0)
+		inotify_rm_watch(inotify_fd, wd);
+	close(other);
+	while (read(inotify_fd, buf, sizeof(buf)) > 0)
+		;
+	return seen;
+}
+
+/*
+ * Release detection rests on close events for pipes and sockets, which
+ * some kernels do not send for pseudo files: say so once, up front,
+ * rather than leave live counts that never drop unexplained.
+ */
+static void check_close_events(int inotify_fd)
+{
+	int p[2], sp[2];
+	bool pipes = pipe2(p, O_CLOEXEC) == 0 && close_event_seen(inotify_fd, p[0], p[1]);
+	bool sockets = socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0 &&
+		       close_event_seen(inotify_fd, sp[0], sp[1]);
+	if (!pipes || !sockets)
+		log_msg("this kernel sends no inotify close events for %s: those vfds "
+			"will never be seen released (live counts stay up)",
+			!pipes && !sockets ? "pipes and sockets" : !pipes ? "pipes" : "sockets");
+}
+
 int vfd_table_init(struct emu *emu)
 {
 	struct vfd_table *t = calloc(1, sizeof(*t));
@@ -76,6 +117,7 @@ int vfd_table_init(struct emu *emu)
 		free(t);
 		return -1;
 	}
+	check_close_events(t->inotify_fd);
 	t->inotify_w = loop_add_fd(emu->loop, t->inotify_fd, EPOLLIN,
 				   handle_inotify, t);
 	emu->vfds = t;
