@@ -18,6 +18,7 @@
 #include "driver.h"
 #include "emu.h"
 #include "host.h"
+#include "inqueue.h"
 #include "log.h"
 #include "loop.h"
 #include "pending.h"
@@ -33,6 +34,7 @@
 struct ctx_msg {
 	struct list link; /* ctx.msgs */
 	uint64_t offset;  /* stream position of its first byte */
+	uint64_t end;     /* ... and after its last */
 	struct list vfds; /* vfd.queue_link: not yet received by the guest */
 };
 
@@ -48,6 +50,7 @@ struct ctx_out {
 
 struct ctx {
 	struct vfd *vfd;
+	struct list link; /* emu.ctxs */
 	int host_fd; /* the compositor connection; -1 after its EOF */
 	struct loop_watch *host_w;
 	int peer_fd; /* our end of the guest's socketpair */
@@ -59,6 +62,9 @@ struct ctx {
 	uint64_t in_total; /* bytes received from the compositor */
 	uint64_t written;  /* bytes written into the peer */
 	struct list msgs;
+	/* --in-buffers: where each compositor message ends, oldest first. */
+	uint64_t *ends;
+	size_t ends_head, ends_len, ends_cap;
 
 	struct list out;
 	size_t out_bytes;
@@ -192,12 +198,13 @@ static int collect_fds(struct msghdr *msg, int *fds)
  * a vfd that cannot be made (e.g. the window is full) loses the whole
  * message; false then.
  */
-static bool queue_host_vfds(struct ctx *ctx, int *fds, int nfds)
+static bool queue_host_vfds(struct ctx *ctx, int *fds, int nfds, size_t len)
 {
 	struct ctx_msg *m = calloc(1, sizeof(*m));
 	if (!m)
 		goto fail;
 	m->offset = ctx->in_total;
+	m->end = ctx->in_total + len;
 	list_init(&m->vfds);
 	for (int i = 0; i < nfds; i++) {
 		int err = 0;
@@ -227,6 +234,28 @@ fail:
 	return false;
 }
 
+/* One more message holds an in-buffer until the guest consumed it. */
+static void note_message_end(struct ctx *ctx)
+{
+	struct emu *emu = ctx->vfd->emu;
+	if (!emu->inqueue)
+		return;
+	if (ctx->ends_head > 0 && ctx->ends_head + ctx->ends_len == ctx->ends_cap) {
+		memmove(ctx->ends, ctx->ends + ctx->ends_head, ctx->ends_len * sizeof(uint64_t));
+		ctx->ends_head = 0;
+	}
+	if (ctx->ends_len == ctx->ends_cap) {
+		size_t cap = ctx->ends_cap ? ctx->ends_cap * 2 : 64;
+		uint64_t *e = realloc(ctx->ends, cap * sizeof(uint64_t));
+		if (!e)
+			return;
+		ctx->ends = e;
+		ctx->ends_cap = cap;
+	}
+	ctx->ends[ctx->ends_head + ctx->ends_len++] = ctx->in_total;
+	inqueue_note(emu, 1);
+}
+
 static void host_read(struct ctx *ctx)
 {
 	uint8_t buf[VIRTWL_HOST_RECV_MAX_BYTES];
@@ -251,7 +280,7 @@ static void host_read(struct ctx *ctx)
 		push_in(ctx);
 		return;
 	}
-	if (nfds > 0 && !queue_host_vfds(ctx, fds, nfds))
+	if (nfds > 0 && !queue_host_vfds(ctx, fds, nfds, (size_t)n))
 		return;
 	if (!in_reserve(ctx, (size_t)n)) {
 		log_msg("vfd 0x%x: out of memory: compositor bytes lost", ctx->vfd->id);
@@ -260,6 +289,7 @@ static void host_read(struct ctx *ctx)
 	memcpy(ctx->in + ctx->in_head + ctx->in_len, buf, (size_t)n);
 	ctx->in_len += (size_t)n;
 	ctx->in_total += (uint64_t)n;
+	note_message_end(ctx);
 	push_in(ctx);
 }
 
@@ -439,7 +469,8 @@ static void handle_host(void *data, uint32_t events)
 	 * spin.  What it still had queued is bounded by its socket buffer.
 	 */
 	bool hup = events & (EPOLLHUP | EPOLLERR);
-	if (ctx->host_fd >= 0 && (hup || ((events & EPOLLIN) && ctx->in_len == 0)))
+	if (ctx->host_fd >= 0 &&
+	    (hup || ((events & EPOLLIN) && ctx->in_len == 0 && inqueue_open(ctx->vfd->emu))))
 		host_read(ctx);
 	ctx_update(ctx);
 }
@@ -448,7 +479,7 @@ static void ctx_update(struct ctx *ctx)
 {
 	if (ctx->host_w) {
 		uint32_t ev = 0;
-		if (ctx->in_len == 0)
+		if (ctx->in_len == 0 && inqueue_open(ctx->vfd->emu))
 			ev |= EPOLLIN;
 		if (!list_empty(&ctx->out))
 			ev |= EPOLLOUT;
@@ -510,6 +541,7 @@ struct vfd *ctx_connect(struct emu *emu, const char *name, int *err,
 	}
 	ctx->vfd = v;
 	v->ctx = ctx;
+	list_append(&emu->ctxs, &ctx->link);
 	list_init(&ctx->msgs);
 	list_init(&ctx->out);
 	ctx->host_fd = host;
@@ -549,6 +581,8 @@ void ctx_destroy(struct ctx *ctx)
 	if (ctx->host_fd >= 0)
 		close(ctx->host_fd);
 	close(ctx->peer_fd);
+	list_remove(&ctx->link);
+	free(ctx->ends);
 	free(ctx->in);
 	ctx->vfd->ctx = NULL;
 	free(ctx);
@@ -691,4 +725,42 @@ int ctx_recv(struct vfd *v, struct call *c, int guest_fd, uint64_t txn,
 	}
 	free(buf);
 	return r == -ESRCH ? 0 : r;
+}
+
+/* ---- in-buffers ---- */
+
+struct ctx *ctx_from_link(struct list *link)
+{
+	return list_entry(link, struct ctx, link);
+}
+
+/*
+ * Messages holding an in-buffer: bytes the guest has not consumed, or
+ * consumed with vfds it has not received yet.
+ */
+unsigned ctx_pinned(struct ctx *ctx)
+{
+	if (ctx->ends_len == 0 && list_empty(&ctx->msgs))
+		return 0;
+	long unread = inqueue_unread_socket(ctx->vfd->emu, ctx->vfd->ino);
+	if (unread < 0)
+		return 0; /* the guest's end is gone: the release follows */
+	uint64_t consumed = ctx->written - (uint64_t)unread;
+	while (ctx->ends_len > 0 && ctx->ends[ctx->ends_head] <= consumed) {
+		ctx->ends_head++;
+		ctx->ends_len--;
+	}
+	unsigned pinned = (unsigned)ctx->ends_len;
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &ctx->msgs) {
+		struct ctx_msg *m = list_entry(pos, struct ctx_msg, link);
+		if (m->end <= consumed)
+			pinned++;
+	}
+	return pinned;
+}
+
+void ctx_reading_changed(struct ctx *ctx)
+{
+	ctx_update(ctx);
 }

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "list.h"
+
 struct call;
 struct ctx;
 struct emu;
@@ -32,6 +34,12 @@ struct vfd;
 struct vfd *ctx_connect(struct emu *emu, const char *name, int *err,
 			char *why, size_t why_len);
 void ctx_destroy(struct ctx *ctx);
+
+/* In-buffer accounting (inqueue.h): emu.ctxs links, messages the guest
+ * has not consumed, and the stall starting or ending. */
+struct ctx *ctx_from_link(struct list *link);
+unsigned ctx_pinned(struct ctx *ctx);
+void ctx_reading_changed(struct ctx *ctx);
 /* A queued host vfd is being released before the guest received it. */
 void ctx_forget_queued(struct ctx *ctx, struct vfd *v);
 

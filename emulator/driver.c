@@ -18,6 +18,7 @@
 #include "ctx.h"
 #include "emu.h"
 #include "host.h"
+#include "inqueue.h"
 #include "log.h"
 #include "pending.h"
 #include "shm.h"
@@ -420,6 +421,7 @@ void driver_recv_answer(struct call *c, uint32_t len, int nfds)
 	stats_received(c->emu->stats, len, (unsigned)nfds);
 	log_debug("pid %d: RECV -> len %u fds %d", (int)call_pid(c), len, nfds);
 	call_reply(c, 0);
+	inqueue_consumed(c->emu);
 }
 
 static int recv_stream(struct call *c, struct vfd *v, int guest_fd,

@@ -11,6 +11,7 @@
 
 #include "list.h"
 
+struct inqueue;
 struct loop;
 struct loop_timer;
 struct notify;
@@ -31,6 +32,7 @@ struct emu_options {
 	struct emu_socket sockets[EMU_MAX_SOCKETS];
 	int nsockets;
 	const char *stats_path;
+	unsigned in_buffers; /* 0: no device-wide in-buffer limit */
 	char **command;
 };
 
@@ -53,6 +55,11 @@ struct emu {
 
 	/* Pumps finishing the bytes of released vfds (pump.c). */
 	struct list orphans;
+
+	/* Everything that queues messages for the guest (inqueue.c). */
+	struct list ctxs;    /* struct ctx */
+	struct list streams; /* struct stream */
+	struct inqueue *inqueue;
 
 	int listener_fd;
 	struct notify *notify;

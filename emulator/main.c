@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "emu.h"
+#include "inqueue.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
@@ -35,13 +36,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: wl0-emulator [-v] [--device PATH] --wayland-sock PATH[,name=NAME]\n"
-		"                    [--wayland-sock ...] [--stats FILE] -- COMMAND [ARGS...]\n"
+		"                    [--wayland-sock ...] [--stats FILE] [--in-buffers N]\n"
+		"                    -- COMMAND [ARGS...]\n"
 		"\n"
 		"Runs COMMAND with an emulated virtio-wayland device at PATH (default\n"
 		"%s) connected to the given host Wayland sockets, like crosvm's\n"
 		"--wayland-sock.  Exits with COMMAND's status (128+N if killed by N).\n"
 		"  -v, --verbose      log every emulated call\n"
-		"  --stats FILE       keep counters in FILE as JSON\n",
+		"  --stats FILE       keep counters in FILE as JSON\n"
+		"  --in-buffers N     stall all host reading while N messages wait in\n"
+		"                     the guest, as the device does (crosvm: 256;\n"
+		"                     default 0: each vfd only back-pressures itself)\n",
 		VIRTWL_DEVICE_PATH);
 }
 
@@ -82,6 +87,7 @@ static int parse_options(struct emu_options *opt, int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' },
 		{ "wayland-sock", required_argument, NULL, 'w' },
 		{ "stats", required_argument, NULL, 's' },
+		{ "in-buffers", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -102,6 +108,16 @@ static int parse_options(struct emu_options *opt, int argc, char **argv)
 		case 's':
 			opt->stats_path = optarg;
 			break;
+		case 'b': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || n > 1u << 20) {
+				fprintf(stderr, "wl0-emulator: --in-buffers: a count (crosvm: 256)\n");
+				return -1;
+			}
+			opt->in_buffers = (unsigned)n;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -274,12 +290,14 @@ static int emu_init(struct emu *emu)
 {
 	list_init(&emu->pending);
 	list_init(&emu->orphans);
+	list_init(&emu->ctxs);
+	list_init(&emu->streams);
 	emu->listener_fd = -1;
 	emu->device_fd = -1;
 	emu->loop = loop_create();
 	emu->stats = stats_create(emu->opt.stats_path);
 	if (!emu->loop || !emu->stats || make_device(emu) < 0 ||
-	    vfd_table_init(emu) < 0)
+	    vfd_table_init(emu) < 0 || inqueue_init(emu) < 0)
 		return -1;
 	return 0;
 }
@@ -292,6 +310,7 @@ static void emu_finish(struct emu *emu)
 	loop_cancel_timer(emu->pending_sweep);
 	vfd_table_finish(emu);
 	pump_free_orphans(emu);
+	inqueue_finish(emu);
 	notify_finish(emu);
 	if (emu->listener_fd >= 0)
 		close(emu->listener_fd);

@@ -33,7 +33,7 @@ struct pump {
 	uint8_t *buf;
 	size_t head, len, cap; /* bytes buf[head, head+len) wait for dst */
 	uint64_t pushed, written;
-	bool src_eof, failed, finished, orphan;
+	bool src_eof, failed, finished, orphan, paused;
 	struct list orphan_link; /* emu.orphans while orphaned */
 };
 
@@ -186,6 +186,8 @@ static bool fill_once(struct pump *p, size_t max)
 	}
 	p->len += (size_t)n;
 	p->pushed += (uint64_t)n;
+	if (!p->orphan && p->cb.took)
+		p->cb.took(p->data, (size_t)n);
 	return true;
 }
 
@@ -206,7 +208,7 @@ static void handle_src(void *data, uint32_t events)
 {
 	struct pump *p = data;
 	/* EPOLLHUP comes even unasked: drain a dead source to its EOF. */
-	if (p->len < PUMP_HIGH_WATER || (events & (EPOLLHUP | EPOLLERR)))
+	if ((p->len < PUMP_HIGH_WATER && !p->paused) || (events & (EPOLLHUP | EPOLLERR)))
 		fill_once(p, PUMP_CHUNK);
 	after_io(p);
 }
@@ -228,7 +230,8 @@ static void handle_dst(void *data, uint32_t events)
 static void pump_update(struct pump *p)
 {
 	if (p->src_w)
-		loop_update_fd(p->src_w, p->len < PUMP_HIGH_WATER ? EPOLLIN : 0);
+		loop_update_fd(p->src_w,
+			       p->len < PUMP_HIGH_WATER && !p->paused ? EPOLLIN : 0);
 	if (p->dst_w)
 		loop_update_fd(p->dst_w, p->len > 0 ? EPOLLOUT : 0);
 }
@@ -315,6 +318,25 @@ void pump_drain_src(struct pump *p)
 uint64_t pump_written(const struct pump *p)
 {
 	return p->written;
+}
+
+size_t pump_buffered(const struct pump *p)
+{
+	return p->len;
+}
+
+int pump_dst_fd(const struct pump *p)
+{
+	return p->dst;
+}
+
+void pump_set_paused(struct pump *p, bool paused)
+{
+	if (!p || p->paused == paused)
+		return;
+	p->paused = paused;
+	if (!p->finished && !p->failed)
+		pump_update(p);
 }
 
 bool pump_failed(const struct pump *p)

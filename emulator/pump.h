@@ -22,6 +22,7 @@ enum pump_eof {
 };
 
 struct pump_callbacks {
+	void (*took)(void *data, size_t n); /* src gave n more bytes */
 	void (*written)(void *data); /* dst took more bytes */
 	void (*done)(void *data);    /* src ended, all written, dst closed */
 	void (*failed)(void *data);  /* dst refused bytes; buffer dropped */
@@ -46,6 +47,11 @@ uint64_t pump_push(struct pump *p, const void *data, size_t len);
 /* Reads everything src has now, ignoring the buffer limit. */
 void pump_drain_src(struct pump *p);
 uint64_t pump_written(const struct pump *p);
+size_t pump_buffered(const struct pump *p);
+/* Our end of dst (-1 once finished): FIONREAD on a pipe end counts both. */
+int pump_dst_fd(const struct pump *p);
+/* Stop or resume reading src (the in-buffer stall, inqueue.h). */
+void pump_set_paused(struct pump *p, bool paused);
 bool pump_failed(const struct pump *p);
 bool pump_finished(const struct pump *p);
 

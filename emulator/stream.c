@@ -13,6 +13,7 @@
 
 #include "call.h"
 #include "emu.h"
+#include "inqueue.h"
 #include "log.h"
 #include "pending.h"
 #include "pump.h"
@@ -20,6 +21,7 @@
 
 struct stream {
 	struct vfd *vfd;
+	struct list link;       /* emu.streams */
 	int remote_fd;          /* PIPE_*: the compositor's end until SENT */
 	int keep_fd;            /* PIPE_WRITE: our write end of the guest pipe */
 	struct pump *to_guest;
@@ -47,6 +49,14 @@ static void hang_up(struct stream *s)
 		s->keep_fd = -1;
 	}
 	vfd_wake(s->vfd);
+}
+
+/* crosvm reads a host pipe in in-buffer-sized messages. */
+static void to_guest_took(void *data, size_t n)
+{
+	struct stream *s = data;
+	inqueue_note(s->vfd->emu,
+		     (unsigned)((n + INQUEUE_MESSAGE_BYTES - 1) / INQUEUE_MESSAGE_BYTES));
 }
 
 static void to_guest_written(void *data)
@@ -85,6 +95,7 @@ static void to_host_failed(void *data)
 }
 
 static const struct pump_callbacks to_guest_cb = {
+	.took = to_guest_took,
 	.written = to_guest_written,
 	.done = to_guest_done,
 };
@@ -103,6 +114,7 @@ static struct stream *stream_alloc(struct vfd *v)
 	s->remote_fd = -1;
 	s->keep_fd = -1;
 	list_init(&s->sends);
+	list_append(&v->emu->streams, &s->link);
 	v->stream = s;
 	return s;
 }
@@ -166,6 +178,7 @@ struct vfd *stream_new_pipe(struct emu *emu, bool pipe_read, int *err)
 		vfd_release(v);
 		return NULL;
 	}
+	stream_reading_changed(s);
 	return v;
 }
 
@@ -256,6 +269,7 @@ struct vfd *stream_new_host(struct emu *emu, int host_fd, int *err)
 		vfd_release(v);
 		return NULL;
 	}
+	stream_reading_changed(s);
 	return v;
 }
 
@@ -271,6 +285,7 @@ void stream_destroy(struct stream *s)
 		close(s->remote_fd);
 	if (s->keep_fd >= 0)
 		close(s->keep_fd);
+	list_remove(&s->link);
 	s->vfd->stream = NULL;
 	free(s);
 }
@@ -339,4 +354,36 @@ int stream_recv(struct vfd *v, int guest_fd, uint8_t *buf, size_t cap,
 		return errno == EAGAIN ? -EAGAIN : 0;
 	*n = (size_t)r;
 	return 0;
+}
+
+/* ---- in-buffers ---- */
+
+struct stream *stream_from_link(struct list *link)
+{
+	return list_entry(link, struct stream, link);
+}
+
+/* Bytes read from the host the guest has not consumed, in messages. */
+unsigned stream_pinned(struct stream *s)
+{
+	if (!s->to_guest)
+		return 0;
+	long unread = 0;
+	if (s->guest_socket) {
+		unread = inqueue_unread_socket(s->vfd->emu, s->vfd->ino);
+	} else {
+		/* FIONREAD on our end of the guest's pipe counts its bytes. */
+		int fd = pump_dst_fd(s->to_guest), n = 0;
+		if (fd >= 0 && ioctl(fd, FIONREAD, &n) == 0)
+			unread = n;
+	}
+	if (unread < 0)
+		unread = 0;
+	size_t bytes = pump_buffered(s->to_guest) + (size_t)unread;
+	return (unsigned)((bytes + INQUEUE_MESSAGE_BYTES - 1) / INQUEUE_MESSAGE_BYTES);
+}
+
+void stream_reading_changed(struct stream *s)
+{
+	pump_set_paused(s->to_guest, !inqueue_open(s->vfd->emu));
 }

@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "list.h"
+
 struct call;
 struct emu;
 struct stream;
@@ -31,6 +33,11 @@ struct vfd *stream_new_pipe(struct emu *emu, bool pipe_read, int *err);
 /* Takes ownership of host_fd. */
 struct vfd *stream_new_host(struct emu *emu, int host_fd, int *err);
 void stream_destroy(struct stream *s);
+
+/* In-buffer accounting (inqueue.h). */
+struct stream *stream_from_link(struct list *link);
+unsigned stream_pinned(struct stream *s);
+void stream_reading_changed(struct stream *s);
 
 bool stream_guest_is_socket(const struct stream *s);
 

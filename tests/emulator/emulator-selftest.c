@@ -826,8 +826,58 @@ static void test_id_limit(struct env *e)
 		close(v[i]);
 }
 
+/*
+ * Under --in-buffers 8: eight messages the guest leaves on one context
+ * stall every host source, as the device does; reading them resumes.
+ */
+static int run_stall(const char *sock, const char *stats)
+{
+	struct env e = { .stats = stats };
+	e.listener = st_listen(sock);
+	e.dev = open("/dev/wl0", O_RDWR | O_CLOEXEC);
+	int a, comp_a, b, comp_b;
+	new_ctx(&e, &a, &comp_a);
+	new_ctx(&e, &b, &comp_b);
+	if (a < 0 || b < 0 || comp_a < 0 || comp_b < 0)
+		return 1;
+	st_section("--in-buffers 8: a context left undrained stalls the others");
+	char msg[100];
+	memset(msg, 'a', sizeof(msg));
+	/* An fd in each keeps them eight messages (recvmsg stops after one). */
+	int mem = memfd_with("m", 4096);
+	for (int i = 0; i < 8; i++)
+		CHECK(st_comp_send(comp_a, msg, sizeof(msg), &mem, 1) == sizeof(msg),
+		      "compositor A sends");
+	close(mem);
+	usleep(200 * 1000);
+	CHECK(write(comp_b, "b", 1) == 1, "compositor B writes");
+	CHECK(!st_wait_readable(b, 300), "B's byte arrived although 8 in-buffers are in use");
+	char buf[1024];
+	int fds[VIRTWL_SEND_MAX_ALLOCS], nfds, got = 0;
+	int vfds = 0;
+	while (got < 800 || vfds < 8) {
+		int n = st_recv_wait(a, buf, sizeof(buf), fds, &nfds, 2000);
+		if (n < 0 || (n == 0 && nfds == 0))
+			break;
+		got += n;
+		vfds += nfds;
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+	}
+	CHECK(got == 800 && vfds == 8, "A's messages: %d bytes, %d vfds", got, vfds);
+	CHECK(st_wait_readable(b, 2000), "B stays stalled after A was drained");
+	int n = st_recv_wait(b, buf, sizeof(buf), fds, &nfds, 1000);
+	CHECK(n == 1 && buf[0] == 'b', "B's byte: %d", n);
+	close(a);
+	close(b);
+	fprintf(stderr, "%s: %d failure(s)\n", st_failures ? "FAILED" : "PASSED", st_failures);
+	return st_failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "--stall") == 0)
+		return run_stall(argv[2], argv[3]);
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s SOCKET SOCKET2 STATS (under wl0-emulator)\n", argv[0]);
 		return 2;

@@ -48,6 +48,15 @@ def selftest(emu, selftest_exe, tmp):
     check(all(e["errno"] and e["reason"] for e in s["rejection_log"]), "rejection entries")
 
 
+def stall(emu, selftest_exe, tmp):
+    """--in-buffers: the device-wide stall."""
+    sock, stats = f"{tmp}/stall-0", f"{tmp}/stall.json"
+    p = run(emu, ["--in-buffers", "8", "--wayland-sock", sock, "--stats", stats, "--",
+                  selftest_exe, "--stall", sock, stats], timeout=60)
+    sys.stderr.write(p.stderr)
+    check(p.returncode == 0, f"stall self-test exited {p.returncode}")
+
+
 def cli(emu, tmp):
     sock = ["--wayland-sock", f"{tmp}/none"]
     p = run(emu, sock + ["--", "sh", "-c", "exit 7"])
@@ -126,6 +135,7 @@ def main():
     emu, selftest_exe = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory(prefix="wl0-emu-") as tmp:
         selftest(emu, selftest_exe, tmp)
+        stall(emu, selftest_exe, tmp)
         cli(emu, tmp)
         real_compositor(emu, tmp)
     print("PASSED" if not failures else f"FAILED: {failures}", file=sys.stderr)
