@@ -536,14 +536,15 @@ def host_answer(rejection):
     proxy cannot know before it asks: not a misuse.
     - NEW of a context, ENODEV: crosvm could not connect to the host
       compositor (it is down, or no such --wayland-sock name);
-    - SEND on a context, EINVAL: the compositor had already hung up (crosvm
-      answers INVALID_TYPE); the proxy hears of the hang-up right after."""
+    - SEND on a context, EINVAL or ENODEV: the compositor had already hung
+      up or closed (crosvm answers INVALID_TYPE, or RESP_ERR when its
+      sendmsg fails); the proxy hears of the hang-up right after."""
     call, err = rejection.get("call"), rejection.get("errno")
     reason = str(rejection.get("reason", ""))
     if (call, err) == ("NEW", "ENODEV"):
         return reason.startswith(("type 0:", "type 5:"))
-    if (call, err) == ("SEND", "EINVAL"):
-        return reason.startswith("the compositor hung up")
+    if call == "SEND" and err in ("EINVAL", "ENODEV"):
+        return reason.startswith(("the compositor ", "host sendmsg failed"))
     return False
 
 
