@@ -35,7 +35,8 @@
 #include "channel.h"
 #include "sockio.h"
 
-/* Host bytes held for a guest whose socket is full, at most. */
+/* Host bytes held for a guest whose socket is full, at most: beyond it the
+ * guest is not reading at all, and it is disconnected. */
 #define PUMP_IN_MAX ((size_t)4 << 20)
 #define PUMP_RECV_CHUNK ((size_t)64 << 10)
 /* What one SEND carries from libwayland-client: a page minus the header. */
@@ -57,7 +58,7 @@ struct pump_link {
 	/* Host → guest bytes and fds not yet written to sock. */
 	uint8_t *in;
 	size_t in_len, in_cap, in_off;
-	int in_fds[CHANNEL_MAX_FDS * 4];
+	int in_fds[CHANNEL_MAX_FDS * 16];
 	int in_nfds;
 	bool host_hup;  /* the host closed: no more RECV */
 
@@ -112,13 +113,15 @@ watch_update(struct pump_link *l, enum pump_side side, uint32_t events)
 	*cur = events;
 }
 
-/* While host bytes wait for the guest, stop reading the host: the device
- * then pushes back on the compositor. */
+/* The device is drained even while a guest is behind: every message left
+ * unread in it pins one of the device's in-buffers (crosvm posts 256 for
+ * all vfds), so one slow guest would stall every other.  Its bytes wait
+ * here instead, up to PUMP_IN_MAX. */
 static void
 link_update_watches(struct pump_link *l)
 {
 	bool pending = l->in_len > l->in_off || l->in_nfds > 0;
-	watch_update(l, PUMP_SIDE_HOST, pending || l->host_hup ? 0 : EPOLLIN);
+	watch_update(l, PUMP_SIDE_HOST, l->host_hup ? 0 : EPOLLIN);
 	watch_update(l, PUMP_SIDE_GUEST, pending ? EPOLLIN | EPOLLOUT : EPOLLIN);
 }
 
@@ -129,6 +132,13 @@ in_reserve(struct pump_link *l, size_t more)
 		l->in_off = l->in_len = 0;
 	if (l->in_len + more <= l->in_cap)
 		return true;
+	if (l->in_off > 0) {
+		memmove(l->in, l->in + l->in_off, l->in_len - l->in_off);
+		l->in_len -= l->in_off;
+		l->in_off = 0;
+		if (l->in_len + more <= l->in_cap)
+			return true;
+	}
 	size_t cap = l->in_cap ? l->in_cap : PUMP_RECV_CHUNK;
 	while (cap < l->in_len + more)
 		cap *= 2;
@@ -189,9 +199,10 @@ host_recv_once(struct pump_link *l, int *got_fds)
 	int fds[CHANNEL_MAX_FDS], nfds = 0;
 	*got_fds = 0;
 	if (!in_reserve(l, PUMP_RECV_CHUNK)) {
-		channel_log(l->pump->channel, "host connection: the guest side "
-			    "stopped reading; more than %zu bytes pending",
-			    PUMP_IN_MAX);
+		channel_log(l->pump->channel, "a guest client stopped reading: "
+			    "more than %zu bytes of host events pending; "
+			    "disconnecting it so the device keeps serving the "
+			    "others", PUMP_IN_MAX);
 		return false;
 	}
 	ssize_t n = impl->context_recv(l->ctx, l->in + l->in_len,

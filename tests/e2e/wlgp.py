@@ -406,8 +406,10 @@ class WlEnv:
             raise AssertionError("virtwl needs a host compositor for the emulator")
         path = getattr(host, "socket_path", None) or socket_path(self.runtime_dir, host)
         stats = self.logdir / f"{self.unique('emulator-stats')}.json"
+        # --in-buffers 256: crosvm posts 256 in-buffers for the whole
+        # device, so a guest that leaves messages unread stalls every vfd.
         return [str(emulator_binary()), "--wayland-sock", str(path),
-                "--stats", str(stats), "--"]
+                "--stats", str(stats), "--in-buffers", "256", "--"]
 
     def proxy_argv(self, socket_name, host, extra=(), kind=None):
         """The proxy's command line on transport `kind` (default: the
