@@ -57,7 +57,8 @@ cmd_run() {
 		--width=1280 --height=720 --idle-time=0 --debug \
 		>"$XDG_RUNTIME_DIR/weston.log" 2>&1 &
 	local weston_pid=$!
-	trap 'kill $weston_pid 2>/dev/null' EXIT
+	# The pid is expanded now: the trap runs after this function's locals are gone.
+	trap "kill $weston_pid 2>/dev/null" EXIT
 	for _ in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/$host" ] && break; sleep 0.1; done
 	echo "== host: headless weston on $XDG_RUNTIME_DIR/$host (log: $XDG_RUNTIME_DIR/weston.log)"
 	echo "== no /dev/wl0 on this machine: the proxy runs under the device"
