@@ -119,20 +119,8 @@ wait_socket() { # path pid what
 	return 1
 }
 
-cat >"$LOGDIR/weston.ini" <<'EOF'
-[core]
-idle-time=0
-[shell]
-animation=none
-close-animation=none
-startup-animation=none
-focus-animation=none
-panel-position=none
-background-color=0xff202020
-EOF
-
 start weston weston --backend=headless-backend.so --use-pixman --socket=host-0 \
-	--config="$LOGDIR/weston.ini" --width=$WIDTH --height=$HEIGHT --idle-time=0
+	--config="$REPO/tests/weston.ini" --width=$WIDTH --height=$HEIGHT --idle-time=0
 WESTON=$STARTED
 wait_socket "$XDG_RUNTIME_DIR/host-0" $WESTON weston || exit 1
 

@@ -28,18 +28,8 @@ HOST_WIDTH = 1280
 HOST_HEIGHT = 720
 BACKGROUND_RGB = (0x20, 0x20, 0x20)
 
-# Deterministic weston settings (docs/test-environment.md).
-WESTON_INI = """\
-[core]
-idle-time=0
-[shell]
-animation=none
-close-animation=none
-startup-animation=none
-focus-animation=none
-panel-position=none
-background-color=0xff202020
-"""
+# Deterministic weston settings, shared with bench/run-bench.sh.
+WESTON_INI = REPO / "tests" / "weston.ini"
 
 # Globals the proxy must hide because their messages carry fds it cannot
 # translate: dmabufs and sync files cannot cross the device, nor can a DRM
@@ -336,8 +326,7 @@ class WlEnv:
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="wlgp-xdg-"))
         os.chmod(self.runtime_dir, 0o700)
         self.config_home = Path(tempfile.mkdtemp(prefix="wlgp-cfg-"))
-        self.weston_ini = self.logdir / "weston.ini"
-        self.weston_ini.write_text(WESTON_INI)
+        self.weston_ini = WESTON_INI
         self.procs = []
         self.hosts = []
         self._names = itertools.count()
