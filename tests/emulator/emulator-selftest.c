@@ -346,6 +346,24 @@ static void test_ctx_named(struct env *e)
 		close(c);
 }
 
+/* Sends the pipe vfd over the context in a 1-byte message and returns the
+ * end the compositor got, checked to open with access mode `mode`; -1 when
+ * it did not arrive. */
+static int send_pipe_to_compositor(struct env *e, int vfd, int mode)
+{
+	int r = st_send(e->ctx, "P", 1, &vfd, 1);
+	CHECK(r == 0, "SEND of the pipe vfd: %s", strerror(-r));
+	int fds[64], nfds;
+	char buf[16];
+	int n = st_comp_recv(e->comp, buf, sizeof(buf), fds, &nfds, 2000);
+	CHECK(n == 1 && nfds == 1, "pipe payload: %d bytes %d fds", n, nfds);
+	if (nfds != 1)
+		return -1;
+	CHECK((fcntl(fds[0], F_GETFL) & O_ACCMODE) == mode,
+	      "compositor got the %s end", mode == O_RDONLY ? "read" : "write");
+	return fds[0];
+}
+
 static void test_pipe_write(struct env *e)
 {
 	st_section("PIPE_WRITE");
@@ -353,17 +371,11 @@ static void test_pipe_write(struct env *e)
 	CHECK(pw >= 0, "NEW PIPE_WRITE: %s", strerror(-pw));
 	ssize_t w = write(pw, "x", 1);
 	CHECK(w < 0 && errno == EBADF, "write(2) on PIPE_WRITE: %zd %s", w, strerror(errno));
-	int r = st_send(e->ctx, "P", 1, &pw, 1);
-	CHECK(r == 0, "SEND of the pipe vfd: %s", strerror(-r));
-	int fds[64], nfds;
-	char buf[16];
-	int n = st_comp_recv(e->comp, buf, sizeof(buf), fds, &nfds, 2000);
-	CHECK(n == 1 && nfds == 1, "pipe payload: %d bytes %d fds", n, nfds);
-	if (nfds != 1)
+	int rd = send_pipe_to_compositor(e, pw, O_RDONLY);
+	if (rd < 0)
 		return;
-	int rd = fds[0];
-	CHECK((fcntl(rd, F_GETFL) & O_ACCMODE) == O_RDONLY, "compositor got the read end");
-	r = st_send(pw, "data", 4, NULL, 0);
+	char buf[16];
+	int r = st_send(pw, "data", 4, NULL, 0);
 	CHECK(r == 0, "SEND on PIPE_WRITE: %s", strerror(-r));
 	CHECK(st_read_all(rd, buf, 4, 2000) && memcmp(buf, "data", 4) == 0,
 	      "PIPE_WRITE data at the compositor");
@@ -389,21 +401,15 @@ static void test_pipe_read(struct env *e)
 	int pr = st_new(e->dev, VIRTWL_IOCTL_NEW_PIPE_READ, 0, NULL);
 	CHECK(pr >= 0, "NEW PIPE_READ: %s", strerror(-pr));
 	CHECK((fcntl(pr, F_GETFL) & O_ACCMODE) == O_RDONLY, "PIPE_READ is O_RDONLY");
-	int r = st_send(e->ctx, "R", 1, &pr, 1);
-	CHECK(r == 0, "SEND of PIPE_READ: %s", strerror(-r));
-	int fds[64], nfds;
-	char buf[16];
-	int n = st_comp_recv(e->comp, buf, sizeof(buf), fds, &nfds, 2000);
-	CHECK(n == 1 && nfds == 1, "pipe payload: %d bytes %d fds", n, nfds);
-	if (nfds != 1)
+	int wr = send_pipe_to_compositor(e, pr, O_WRONLY);
+	if (wr < 0)
 		return;
-	int wr = fds[0];
-	CHECK((fcntl(wr, F_GETFL) & O_ACCMODE) == O_WRONLY, "compositor got the write end");
+	char buf[16];
 	CHECK(write(wr, "xyz", 3) == 3, "compositor writes");
 	int rfds[VIRTWL_SEND_MAX_ALLOCS], rn;
-	n = st_recv_wait(pr, buf, sizeof(buf), rfds, &rn, 2000);
+	int n = st_recv_wait(pr, buf, sizeof(buf), rfds, &rn, 2000);
 	CHECK(n == 3 && memcmp(buf, "xyz", 3) == 0 && rn == 0, "RECV on PIPE_READ: %d", n);
-	r = st_send(pr, "no", 2, NULL, 0);
+	int r = st_send(pr, "no", 2, NULL, 0);
 	CHECK(r == -ENODEV, "SEND into PIPE_READ: %s", strerror(-r));
 	st_expected_rejections++;
 	close(wr);
