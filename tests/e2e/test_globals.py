@@ -1,5 +1,8 @@
 """The registry as seen through the proxy, against the host's (wayland-info)."""
 
+import os
+import re
+import signal
 from collections import Counter
 
 import pytest
@@ -116,3 +119,152 @@ def test_global_details_match(infos, iface):
                 for b in blocks]
 
     assert norm(via) == norm(direct)
+
+
+# --------------------------------------------------------------------------
+# Against tests/hosts/test-host, which (unlike weston 10) offers globals
+# above the versions the proxy is built with, and every fd-carrying global
+# the proxy must hide, DRM lease included.
+
+OWN_HOST_GLOBALS = {
+    # above what the proxy is built with: the guest must see less
+    "wl_compositor": 9,
+    "wl_seat": 12,
+    "wl_output": 10,
+    "xdg_wm_base": 9,
+    # below it: the guest must see the host's
+    "wl_data_device_manager": 2,
+    "wl_subcompositor": 1,
+    "wl_shm": 1,
+    "wp_presentation": 1,
+    # messages with fds the proxy cannot translate: hidden
+    "zwp_linux_dmabuf_v1": 9,
+    "zwp_linux_explicit_synchronization_v1": 5,
+    "wp_drm_lease_device_v1": 3,
+    # an interface nobody compiled in: hidden
+    "test_unknown_v1": 2,
+}
+
+
+@pytest.fixture(scope="module")
+def own_infos(tmp_path_factory, proxy_bin):
+    """wayland-info on test-host directly and through a proxy to it."""
+    env = wlgp.WlEnv(tmp_path_factory.mktemp("own-globals"))
+    try:
+        host = env.start_test_host(
+            [f"--global={i}={v}" for i, v in OWN_HOST_GLOBALS.items()])
+        proxy = env.start_proxy(host)
+        direct = env.run(["wayland-info"], host, timeout=10)
+        assert direct.returncode == 0, direct.describe()
+        via = env.run(["wayland-info"], proxy, timeout=10)
+        assert via.returncode == 0, via.describe()
+        problems = env.finish_proxies()
+        assert not problems, problems
+        yield {"direct": wlgp.parse_wayland_info(direct.stdout),
+               "via": wlgp.parse_wayland_info(via.stdout),
+               "via_text": via.stdout}
+    finally:
+        env.cleanup()
+
+
+@pytest.fixture(scope="module")
+def built():
+    return wlgp.proxy_built_versions()
+
+
+def test_own_host_offers_what_it_is_told(own_infos):
+    """Guards the oracle: the host really offers each global at the version
+    the test asked for (wayland-info straight on it)."""
+    direct = Counter((i, v) for i, v, _ in own_infos["direct"])
+    assert direct == Counter(OWN_HOST_GLOBALS.items())
+
+
+def test_own_host_versions_capped(own_infos, built):
+    """Each relayed global at min(host, the version of the XML the proxy is
+    built from); four of them are offered above it, so a proxy that passes
+    the host's version through fails here."""
+    above = {i for i, v in OWN_HOST_GLOBALS.items() if i in built and v > built[i]}
+    assert above >= {"wl_compositor", "wl_seat", "wl_output", "xdg_wm_base"}, \
+        f"the host offers nothing above the built versions: {built}"
+    got = Counter((i, v) for i, v, _ in own_infos["via"])
+    want = Counter((i, min(v, built[i])) for i, v in OWN_HOST_GLOBALS.items()
+                   if i in built and i not in wlgp.FD_HIDDEN)
+    assert got == want, (f"missing: {sorted((want - got).elements())}, "
+                         f"extra: {sorted((got - want).elements())}")
+
+
+def test_own_host_fd_globals_hidden(own_infos):
+    host = {i for i, _, _ in own_infos["direct"]}
+    seen = {i for i, _, _ in own_infos["via"]}
+    assert wlgp.FD_HIDDEN <= host
+    leaked = wlgp.FD_HIDDEN & seen
+    assert not leaked, f"fd-carrying globals visible through the proxy: {sorted(leaked)}"
+
+
+def test_own_host_unknown_global_hidden(own_infos, built):
+    assert "test_unknown_v1" not in built
+    seen = {i for i, _, _ in own_infos["via"]}
+    assert "test_unknown_v1" not in seen
+
+
+def test_own_host_capped_globals_work(own_infos):
+    """The capped wl_seat and wl_output are bound and answer through the
+    proxy: what wayland-info prints of them is the host's."""
+    sections = wlgp.wayland_info_sections(own_infos["via_text"])
+    assert "\tcapabilities: pointer keyboard" in sections["wl_seat"][0]
+    assert any("model: 'WLGP-1'" in line for line in sections["wl_output"][0])
+
+
+# --------------------------------------------------------------------------
+# Output hot-plug: test-host plugs a wl_output in on SIGUSR1 and out on
+# SIGUSR2; registry-client straight on the host is the oracle for what a
+# guest behind the proxy must see.
+
+OUTPUT_RE = r"^OUTPUT name=(\d+) model={model}$"
+
+
+def registry_names(client, interface="wl_output"):
+    return {int(n) for n in re.findall(
+        rf"^GLOBAL name=(\d+) interface={interface} version=\d+$", client.stdout(), re.M)}
+
+
+def removed_names(client):
+    return {int(n) for n in re.findall(r"^REMOVE name=(\d+)$", client.stdout(), re.M)}
+
+
+def wayland_info_models(wl, display):
+    r = wl.run(["wayland-info"], display, timeout=10)
+    assert r.returncode == 0, r.describe()
+    return sorted(re.findall(r"model: '([^']*)'", r.stdout))
+
+
+def test_output_hotplug(wl, proxy_bin, clients_dir):
+    host = wl.start_test_host()
+    proxy = wl.start_proxy(host)
+    watchers = {}
+    for where, display in (("direct", host), ("via", proxy)):
+        c = wl.test_client("registry-client", [], display)
+        c.wait_for_output(r"^SYNCED$", 10)
+        c.wait_for_output(OUTPUT_RE.format(model="WLGP-1"), 10)
+        watchers[where] = c
+
+    os.kill(host.pid, signal.SIGUSR1)
+    host.wait_for_output(r"^OUTPUT_ADDED model=HOTPLUG-1$", 10)
+    plugged = {}
+    for where, c in watchers.items():
+        m = c.wait_for_output(OUTPUT_RE.format(model="HOTPLUG-1"), 10)
+        plugged[where] = int(m[1])
+        assert len(registry_names(c)) == 2, c.describe()
+    # A guest that connects now gets both outputs, as one on the host does.
+    assert wayland_info_models(wl, proxy) == ["HOTPLUG-1", "WLGP-1"]
+    assert wayland_info_models(wl, host) == ["HOTPLUG-1", "WLGP-1"]
+
+    os.kill(host.pid, signal.SIGUSR2)
+    host.wait_for_output(r"^OUTPUT_REMOVED model=HOTPLUG-1$", 10)
+    for where, c in watchers.items():
+        c.wait_for_output(rf"^REMOVE name={plugged[where]}$", 10)
+    assert wayland_info_models(wl, proxy) == ["WLGP-1"]
+    for where, c in watchers.items():
+        assert removed_names(c) == {plugged[where]}, c.describe()
+        assert c.alive(), c.describe()
+    assert proxy.alive(), proxy.describe()

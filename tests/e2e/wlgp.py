@@ -75,6 +75,11 @@ def clients_dir():
     return env_path("WLGP_TEST_CLIENTS_DIR", REPO / "build" / "tests" / "clients")
 
 
+def test_host_binary():
+    """tests/hosts/test-host, next to the test clients' build dir."""
+    return env_path("WLGP_TEST_HOST", clients_dir().parent / "hosts" / "test-host")
+
+
 def transport():
     return os.environ.get("WLGP_TRANSPORT", "direct")
 
@@ -131,6 +136,24 @@ def compiled_versions():
             name = iface.get("name")
             version = int(iface.get("version", "1"))
             versions[name] = max(version, versions.get(name, 0))
+    return versions
+
+
+PROTOCOL_MESON = REPO / "protocol" / "meson.build"
+
+
+def proxy_built_versions():
+    """Interface version per name over exactly the XMLs the proxy is built
+    from (wayland.xml and protocol/meson.build's list), read from the XMLs
+    themselves, not from the proxy's tables."""
+    listed = re.findall(r"^\s*'((?:stable|staging|unstable)/[^']+\.xml)',",
+                        PROTOCOL_MESON.read_text(), re.M)
+    if not listed:
+        raise AssertionError(f"no protocol XMLs found in {PROTOCOL_MESON}")
+    versions = {}
+    for f in [WAYLAND_XML] + [str(wayland_protocols_dir() / x) for x in listed]:
+        for iface in ET.parse(f).getroot().iter("interface"):
+            versions[iface.get("name")] = int(iface.get("version", "1"))
     return versions
 
 
@@ -379,6 +402,22 @@ class WlEnv:
             "--debug",
         ]
         proc = self.spawn("weston", argv, self.base_env())
+        proc.socket = socket_name
+        proc.socket_path = socket_path(self.runtime_dir, socket_name)
+        wait_for_socket(proc.socket_path, proc, timeout)
+        self.hosts.append(proc)
+        return proc
+
+    def start_test_host(self, args=(), socket_name=None, timeout=15):
+        """tests/hosts/test-host (a libwayland host of our own, for what
+        weston cannot do) with these options; like start_host's result."""
+        exe = test_host_binary()
+        if not exe.exists():
+            raise AssertionError(f"{exe} not found; build tests/hosts or set "
+                                 "WLGP_TEST_HOST")
+        socket_name = socket_name or self.unique("test-host")
+        proc = self.spawn("test-host", [exe, "--socket", socket_name] + list(args),
+                          self.base_env())
         proc.socket = socket_name
         proc.socket_path = socket_path(self.runtime_dir, socket_name)
         wait_for_socket(proc.socket_path, proc, timeout)
