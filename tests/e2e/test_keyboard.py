@@ -160,3 +160,65 @@ def test_foot_types_through_proxy(wl, seat, tmp_path):
     assert out.exists(), foot.describe()
     assert out.read_text() == "hello proxy"
     assert not wlgp.error_lines(foot.stderr()), foot.describe()
+
+
+# --------------------------------------------------------------------------
+# A host keymap that does not compile (tests/hosts/test-host sends any text
+# as the keymap, then presses the keys --keys names once a window has the
+# focus): guests get the default layout instead.
+
+BAD_KEYMAP = 'xkb_keymap {\n\txkb_keycodes "broken" { this is not a keymap };\n};\n'
+# evdev codes of the keys labelled Z and Y on a US keyboard
+HOST_KEYS = "44,21"
+
+
+def host_keymap_run(wl, keymap_text, tmp_path, tag, via_proxy):
+    """keyboard-client on test-host sending keymap_text, straight or
+    through a proxy: (KEYMAP fields, keysyms of HOST_KEYS, proxy or None)."""
+    path = tmp_path / f"{tag}.xkb"
+    path.write_text(keymap_text)
+    host = wl.start_test_host(["--keymap", str(path), "--keys", HOST_KEYS])
+    proxy = wl.start_proxy(host) if via_proxy else None
+    client, km = start_keyboard_client(wl, proxy or host)
+    syms = []
+    if km["compiled"] == "1":
+        wlgp.wait_until(lambda: len(KEY_RE.findall(client.stdout())) >= 2, 10)
+        syms = [sym for sym, _utf8, _code in KEY_RE.findall(client.stdout())]
+    client.stop()
+    return km, syms, proxy
+
+
+def xkbcli_keymap(*args):
+    """A keymap from RMLVO names; the names not given are libxkbcommon's
+    defaults (evdev, pc105, us: xkbcli prints usage if given none)."""
+    return subprocess.run(["xkbcli", "compile-keymap", "--rules", "evdev", *args],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_host_keymap_that_does_not_compile(wl, proxy_bin, tmp_path):
+    # The oracle: libxkbcommon's default names, compiled by xkbcli and
+    # sent straight to a client by the host.
+    default_km, default_syms, _ = host_keymap_run(wl, xkbcli_keymap(), tmp_path,
+                                                  "default", via_proxy=False)
+    assert default_km["compiled"] == "1" and default_syms == ["z", "y"], default_km
+    # The host's keymap really does not compile: a client straight on it
+    # gets nothing it can use.
+    bad_km, _, _ = host_keymap_run(wl, BAD_KEYMAP, tmp_path, "bad-direct",
+                                   via_proxy=False)
+    assert bad_km["compiled"] == "0", bad_km
+
+    km, syms, proxy = host_keymap_run(wl, BAD_KEYMAP, tmp_path, "bad", via_proxy=True)
+    check_keymap_fd(km, default_km["layout"])
+    assert syms == default_syms
+    assert re.search(r"warning: .*keymap.*does not compile", proxy.stderr()), \
+        proxy.describe()
+
+
+def test_host_keymap_that_compiles_reaches_guests(wl, proxy_bin, tmp_path):
+    """The control for the test above: a host keymap that compiles and is
+    not the default one (French) is what the guest gets."""
+    km, syms, proxy = host_keymap_run(wl, xkbcli_keymap("--layout", "fr"), tmp_path,
+                                      "fr", via_proxy=True)
+    check_keymap_fd(km, "French")
+    assert syms == ["w", "y"]
+    assert "does not compile" not in proxy.stderr(), proxy.describe()
