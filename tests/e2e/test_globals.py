@@ -264,6 +264,7 @@ def test_output_hotplug(wl, proxy_bin, clients_dir):
     for where, c in watchers.items():
         c.wait_for_output(rf"^REMOVE name={plugged[where]}$", 10)
     assert wayland_info_models(wl, proxy) == ["WLGP-1"]
+    assert wayland_info_models(wl, host) == ["WLGP-1"]
     for where, c in watchers.items():
         assert removed_names(c) == {plugged[where]}, c.describe()
         assert c.alive(), c.describe()
