@@ -36,7 +36,7 @@
  *
  * stdout, one line each, t= CLOCK_MONOTONIC seconds:
  *   COMMIT surface=ID title=T buffer=ID t=S   a commit with a new buffer
- *   SURFACE_GONE surface=ID title=T t=S       a toplevel's surface went
+ *   SURFACE_GONE surface=ID title=T t=S       a titled surface went
  *   OUTPUT_ADDED model=M                      (SIGUSR1)
  *   OUTPUT_REMOVED model=M                    (SIGUSR2)
  */
@@ -128,7 +128,20 @@ now_ms(void)
 	return (uint32_t)(now_s() * 1000.0);
 }
 
-static int memfd_with(const void *data, size_t size);
+/* An fd the size of data holding it, for events that carry one. */
+static int
+memfd_with(const void *data, size_t size)
+{
+	int fd = memfd_create("test-host", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int dispatch(const void *impl, void *target, uint32_t opcode,
 		    const struct wl_message *msg, union wl_argument *args);
 
@@ -461,19 +474,6 @@ bind_output(struct global *g, struct wl_resource *res)
 }
 
 /* ---- globals with fds (what the proxy must hide) ---------------------- */
-
-static int
-memfd_with(const void *data, size_t size)
-{
-	int fd = memfd_create("test-host", MFD_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (write(fd, data, size) != (ssize_t)size) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static void
 bind_dmabuf(struct global *g, struct wl_resource *res)
