@@ -119,7 +119,9 @@ static bool
 guest_socket_full(struct guest_client *gc)
 {
 	struct pollfd pfd = { .fd = wl_client_get_fd(gc->client), .events = POLLOUT };
-	return poll(&pfd, 1, 0) == 1 && !(pfd.revents & POLLOUT);
+	/* Not writable is poll returning 0 when nothing else is pending (the
+	 * guest sends nothing either), not only a POLLIN without POLLOUT. */
+	return poll(&pfd, 1, 0) >= 0 && !(pfd.revents & POLLOUT);
 }
 
 static int

@@ -8,10 +8,20 @@
  *   dnd-client --target [--color 0xRRGGBB]
  *       maps a window that accepts text/plain (copy) and, on drop, reads it
  *       all and prints it.
+ *   dnd-client --selection TEXT [--color 0xRRGGBB]
+ *       maps a window and, at its first keyboard focus, sets the clipboard
+ *       selection to a source offering application/x-wlgp-test (weston
+ *       keeps a copy of text selections) that sends TEXT, and
+ *       prints "SELECTION SET" once the compositor has it.
+ *   --send-stall-ms N (with --source or --selection): every send writes
+ *       the first half of TEXT, then stops N ms with the pipe open (a
+ *       stalled source), then writes the rest; it prints
+ *       "STALL from=<ms> to=<ms>" (CLOCK_MONOTONIC, Python's
+ *       time.monotonic()) when the stall is over.
  *
  * Prints "READY" once its window is on screen, then what happens:
  *   DRAG STARTED | SEND mime=M | DROP_PERFORMED | FINISHED | CANCELLED
- *   ENTER | DROP mime=M bytes=N hex=HEX
+ *   ENTER | DROP mime=M bytes=N hex=HEX | SELECTION SET | STALL ...
  * Runs until killed.  Exit status 2 on a connection or protocol error.
  */
 #include <errno.h>
@@ -20,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wayland-client.h>
@@ -29,6 +40,9 @@
 #include "tc-window.h"
 
 #define MIME "text/plain"
+/* Not text: weston's clipboard manager would otherwise read a text
+ * selection itself the moment it is set, and pasters would get its copy. */
+#define SELECTION_MIME "application/x-wlgp-test"
 #define ICON_COLOR 0x2040e0
 #define WIDTH 120
 #define HEIGHT 90
@@ -37,6 +51,7 @@
 struct app {
 	struct tc_globals *globals;
 	struct wl_pointer *pointer;
+	struct wl_keyboard *keyboard;
 	struct wl_data_device_manager *ddm;
 	struct wl_data_device *device;
 
@@ -44,7 +59,11 @@ struct app {
 	struct wl_buffer *buffer;
 	bool ready;
 
-	const char *text;          /* --source */
+	const char *text;          /* --source or --selection */
+	bool selection;            /* --selection */
+	long stall_ms;             /* --send-stall-ms */
+	struct wl_data_source *selection_source;
+	bool selection_asked;      /* at the first keyboard focus only */
 	bool icon;                 /* --icon */
 	struct wl_surface *icon_surface;
 	bool target;               /* --target */
@@ -61,13 +80,17 @@ source_target(void *data, struct wl_data_source *source, const char *mime)
 	printf("TARGET mime=%s\n", mime ? mime : "(none)");
 }
 
-static void
-source_send(void *data, struct wl_data_source *source, const char *mime, int fd)
+static double
+now_ms(void)
 {
-	struct app *app = data;
-	printf("SEND mime=%s\n", mime);
-	const char *p = app->text;
-	size_t left = strlen(p);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void
+write_all(int fd, const char *p, size_t left)
+{
 	while (left > 0) {
 		ssize_t n = write(fd, p, left);
 		if (n < 0 && errno == EINTR)
@@ -76,6 +99,27 @@ source_send(void *data, struct wl_data_source *source, const char *mime, int fd)
 			break;
 		p += n;
 		left -= (size_t)n;
+	}
+}
+
+/* With --send-stall-ms the reader gets half, then nothing for a while
+ * from a pipe that stays open: what a slow application looks like to
+ * whoever copies from it. */
+static void
+source_send(void *data, struct wl_data_source *source, const char *mime, int fd)
+{
+	struct app *app = data;
+	printf("SEND mime=%s\n", mime);
+	size_t len = strlen(app->text), half = app->stall_ms > 0 ? len / 2 : len;
+	write_all(fd, app->text, half);
+	if (app->stall_ms > 0) {
+		double from = now_ms();
+		struct timespec pause = { .tv_sec = app->stall_ms / 1000,
+					  .tv_nsec = (app->stall_ms % 1000) * 1000000L };
+		while (nanosleep(&pause, &pause) < 0 && errno == EINTR)
+			;
+		printf("STALL from=%.3f to=%.3f\n", from, now_ms());
+		write_all(fd, app->text + half, len - half);
 	}
 	close(fd);
 }
@@ -120,6 +164,46 @@ static const struct wl_data_source_listener source_listener = {
 	.dnd_finished = source_dnd_finished,
 	.action = source_action,
 };
+
+static void
+selection_cancelled(void *data, struct wl_data_source *source)
+{
+	struct app *app = data;
+	printf("SELECTION CANCELLED\n");
+	wl_data_source_destroy(source);
+	app->selection_source = NULL;
+}
+
+static const struct wl_data_source_listener selection_source_listener = {
+	.target = source_target,
+	.send = source_send,
+	.cancelled = selection_cancelled,
+};
+
+static void
+selection_set_done(void *data, struct wl_callback *cb, uint32_t serial)
+{
+	wl_callback_destroy(cb);
+	printf("SELECTION SET\n");
+}
+
+static const struct wl_callback_listener selection_set_listener = {
+	.done = selection_set_done,
+};
+
+static void
+set_selection(struct app *app, uint32_t serial)
+{
+	if (app->selection_source)
+		return;
+	app->selection_source = wl_data_device_manager_create_data_source(app->ddm);
+	wl_data_source_add_listener(app->selection_source,
+				    &selection_source_listener, app);
+	wl_data_source_offer(app->selection_source, SELECTION_MIME);
+	wl_data_device_set_selection(app->device, app->selection_source, serial);
+	wl_callback_add_listener(wl_display_sync(app->globals->display),
+				 &selection_set_listener, app);
+}
 
 static void
 start_drag(struct app *app, uint32_t serial)
@@ -295,7 +379,7 @@ pointer_button(void *data, struct wl_pointer *p, uint32_t serial, uint32_t time,
 	       uint32_t button, uint32_t state)
 {
 	struct app *app = data;
-	if (app->text && state == WL_POINTER_BUTTON_STATE_PRESSED)
+	if (app->text && !app->selection && state == WL_POINTER_BUTTON_STATE_PRESSED)
 		start_drag(app, serial);
 }
 
@@ -314,12 +398,69 @@ static const struct wl_pointer_listener pointer_listener = {
 };
 
 static void
+keyboard_keymap(void *data, struct wl_keyboard *k, uint32_t format, int fd,
+		uint32_t size)
+{
+	close(fd);
+}
+
+/* The first focus gives the serial set_selection needs. */
+static void
+keyboard_enter(void *data, struct wl_keyboard *k, uint32_t serial,
+	       struct wl_surface *s, struct wl_array *keys)
+{
+	struct app *app = data;
+	if (app->selection && !app->selection_asked) {
+		app->selection_asked = true;
+		set_selection(app, serial);
+	}
+}
+
+static void
+keyboard_leave(void *data, struct wl_keyboard *k, uint32_t serial,
+	       struct wl_surface *s)
+{
+}
+
+static void
+keyboard_key(void *data, struct wl_keyboard *k, uint32_t serial, uint32_t time,
+	     uint32_t key, uint32_t state)
+{
+}
+
+static void
+keyboard_modifiers(void *data, struct wl_keyboard *k, uint32_t serial,
+		   uint32_t depressed, uint32_t latched, uint32_t locked,
+		   uint32_t group)
+{
+}
+
+static void
+keyboard_repeat_info(void *data, struct wl_keyboard *k, int32_t rate,
+		     int32_t delay)
+{
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	.keymap = keyboard_keymap,
+	.enter = keyboard_enter,
+	.leave = keyboard_leave,
+	.key = keyboard_key,
+	.modifiers = keyboard_modifiers,
+	.repeat_info = keyboard_repeat_info,
+};
+
+static void
 seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
 {
 	struct app *app = data;
 	if ((caps & WL_SEAT_CAPABILITY_POINTER) && !app->pointer) {
 		app->pointer = wl_seat_get_pointer(seat);
 		wl_pointer_add_listener(app->pointer, &pointer_listener, app);
+	}
+	if (app->selection && (caps & WL_SEAT_CAPABILITY_KEYBOARD) && !app->keyboard) {
+		app->keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(app->keyboard, &keyboard_listener, app);
 	}
 }
 
@@ -374,6 +515,10 @@ app_finish(struct app *app)
 {
 	if (app->source)
 		wl_data_source_destroy(app->source);
+	if (app->selection_source)
+		wl_data_source_destroy(app->selection_source);
+	if (app->keyboard)
+		wl_keyboard_destroy(app->keyboard);
 	if (app->offer)
 		wl_data_offer_destroy(app->offer);
 	if (app->icon_surface)
@@ -395,6 +540,11 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--source") == 0 && i + 1 < argc) {
 			app.text = argv[++i];
+		} else if (strcmp(argv[i], "--selection") == 0 && i + 1 < argc) {
+			app.text = argv[++i];
+			app.selection = true;
+		} else if (strcmp(argv[i], "--send-stall-ms") == 0 && i + 1 < argc) {
+			app.stall_ms = strtol(argv[++i], NULL, 0);
 		} else if (strcmp(argv[i], "--icon") == 0) {
 			app.icon = true;
 		} else if (strcmp(argv[i], "--target") == 0) {
@@ -409,7 +559,8 @@ main(int argc, char **argv)
 	}
 	if (!app.text == !app.target) {
 		fprintf(stderr, "usage: dnd-client --source TEXT [--icon] | "
-			"--target [--color 0xRRGGBB]\n");
+			"--target | --selection TEXT [--color 0xRRGGBB] "
+			"[--send-stall-ms N]\n");
 		return 1;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -3,10 +3,13 @@
  * not read for a while, so the answers pile up in the server's direction,
  * then reads them all.
  *
- * Usage: slow-reader-client N [PAUSE_MS]
+ * Usage: slow-reader-client N [PAUSE_MS [GAP_US]]
  *   N         number of wl_display.sync requests sent at once (each answer
  *             is a wl_callback.done plus a wl_display.delete_id: 24 bytes)
  *   PAUSE_MS  how long not to read after sending (default 1000)
+ *   GAP_US    a pause after every 64 requests (default 0): a host that
+ *             answers a flood faster than its way to us drains drops us
+ *             (libwayland's fixed buffers), which is not what is tested
  *
  * Output: "SENT N", then "DONE received/N".
  * Exit status: 0 if every callback fired, 2 if the connection was lost.
@@ -62,6 +65,9 @@ main(int argc, char **argv)
 	}
 	unsigned n = (unsigned)strtoul(argv[1], NULL, 0);
 	long pause_ms = argc > 2 ? strtol(argv[2], NULL, 0) : 1000;
+	long gap_us = argc > 3 ? strtol(argv[3], NULL, 0) : 0;
+	struct timespec gap = { .tv_sec = gap_us / 1000000,
+				.tv_nsec = (gap_us % 1000000) * 1000L };
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	struct wl_display *display = wl_display_connect(NULL);
@@ -90,6 +96,8 @@ main(int argc, char **argv)
 					return 2;
 				}
 			}
+			if (gap_us > 0)
+				nanosleep(&gap, NULL);
 		}
 	}
 	while (wl_display_flush(display) < 0) {

@@ -18,7 +18,14 @@ wl_surface.damage in surface coordinates), so for every `copy:` line:
 The client also records whether each commit's wl_buffer.release arrived
 before the commit's frame callback: the proxy releases the guest buffer as
 soon as it has copied it.
+
+test_nothing_outside_the_damage_reaches_the_host checks the same rule on
+the host's screen, independently of the proxy's log: poison-client's buffer
+holds magenta outside the damage it commits, so a copy of anything more
+than the damage shows magenta.
 """
+
+import re
 
 import pytest
 
@@ -171,3 +178,70 @@ def test_release_order_direct_baseline(wl):
     _client, out = wlgp.start_damage_client(wl, host, spec)
     early = [r.commit for r in out["records"] if r.release and r.release < r.frame_done]
     assert not early, f"direct weston released early for commits {early}"
+
+
+MAGENTA = b"\xff\x00\xff"
+
+
+def poison_expected(width, height, zones, seed, frames, outside):
+    """poison-client's screen: the pattern of seed + frames in its zones,
+    `outside` (the pattern of seed, or magenta) everywhere else."""
+    inside = wlgp.pattern_rgb(width, height, seed + frames)
+    out = bytearray(outside)
+    for x, y, w, h in zones:
+        for row in range(y, y + h):
+            a = (row * width + x) * 3
+            out[a:a + w * 3] = inside[a:a + w * 3]
+    return bytes(out)
+
+
+def test_nothing_outside_the_damage_reaches_the_host(wl, proxy_bin):
+    """poison-client repaints two small zones at opposite corners, damaging
+    only them, after overwriting the rest of its only buffer with magenta.
+    A fullscreen window then covers it and goes away, so the host repaints
+    all of it from the buffer it holds.  Through the proxy the host buffer
+    holds the damage alone on top of what was committed before: the
+    pattern, never magenta.  Straight on weston (the control), which reads
+    the client's memory, the magenta shows: so the screenshot can see
+    over-copying."""
+    seed, frames = 3, 12
+    host = wl.start_host()
+    control = wl.start_host()
+    proxy = wl.start_proxy(host)
+    clients = [wl.test_client("poison-client", ["--seed", str(seed), "--frames",
+                                                str(frames), "--poison-from", "6"], d)
+               for d in (proxy, control)]
+    for c in clients:
+        c.wait_for_output(r"^END$", 30)
+    m = re.search(r"^ZONES (\S+)$", clients[0].stdout(), re.M)
+    zones = [tuple(int(v) for v in z.split(",")) for z in m[1].split(";")]
+    conf = re.search(r"^CONFIGURED (\d+)x(\d+)$", clients[0].stdout(), re.M)
+    assert (int(conf[1]), int(conf[2])) == (wlgp.HOST_WIDTH, wlgp.HOST_HEIGHT)
+
+    covers = [wl.client([wlgp.clients_dir() / "pattern-client", "--exit-after-ready",
+                         "--seed", "5"], h, name="cover") for h in (host, control)]
+    for cover in covers:
+        assert cover.wait(10) == 0, cover.describe()
+
+    w, h = wlgp.HOST_WIDTH, wlgp.HOST_HEIGHT
+    shots = {"control": wl.screenshot(control), "proxied": wl.screenshot(host)}
+    wants = {
+        "control": poison_expected(w, h, zones, seed, frames, MAGENTA * (w * h)),
+        "proxied": poison_expected(w, h, zones, seed, frames,
+                                   wlgp.pattern_rgb(w, h, seed)),
+    }
+    for tag in ("control", "proxied"):
+        diff = wlgp.compare_rgb(shots[tag][2], wants[tag], w)
+        if diff:
+            wlgp.write_png(wl.logdir / f"{tag}-expected.png", w, h, wants[tag])
+            wlgp.write_png(wl.logdir / f"{tag}-actual.png", *shots[tag])
+        if tag == "control":
+            assert diff is None, (
+                "test premise: straight on weston the magenta outside the damage "
+                f"shows after the repaint: {diff} (pictures in {wl.logdir})")
+        else:
+            assert diff is None, (
+                "through the proxy, pixels outside the committed damage reached the "
+                f"host: {diff} (pictures in {wl.logdir})")
+    assert all(c.alive() for c in clients)
+    assert proxy.alive(), proxy.describe()
