@@ -55,6 +55,9 @@ schedule_close(struct guest_client *gc)
 	 * still be walking its objects. */
 	gc->close_idle = wl_event_loop_add_idle(gc->server->loop,
 						handle_close_idle, gc);
+	/* Nothing held will reach the host now: free it (and its fds) at
+	 * once rather than with the client. */
+	hold_discard(gc);
 	/* Stop reading the host meanwhile: nothing more should reach the
 	 * guest after its error. */
 	host_source_set_mask(gc, 0);
@@ -314,6 +317,7 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 	gc->client = client;
 	gc->drain_fd = -1;
 	wl_list_init(&gc->objects);
+	hold_init(&gc->hold);
 	wl_array_init(&gc->host_shm_formats);
 	wl_client_get_credentials(client, &gc->pid, NULL, NULL);
 	/* First, so that a client refused below still has its one connect
@@ -356,7 +360,9 @@ guest_client_destroy(struct guest_client *gc)
 	wlgp_info("client pid %d disconnected", (int)gc->pid);
 	/* Runs before libwayland-server destroys the resources: take every
 	 * host proxy down now, and detach the relay objects so their
-	 * resource destroy callbacks only free themselves. */
+	 * resource destroy callbacks only free themselves.  Held requests go
+	 * first: they watch those resources. */
+	hold_discard(gc);
 	struct relay_object *ro, *tmp;
 	wl_list_for_each_safe(ro, tmp, &gc->objects, link) {
 		relay_object_drop_proxy(ro);

@@ -18,6 +18,7 @@
 #include <wayland-server-protocol.h>
 
 #include "client.h"
+#include "hold.h"
 #include "relay.h"
 #include "shm.h"
 #include "shm_format.h"
@@ -116,9 +117,26 @@ shm_buffer_end_access(struct shm_buffer *buffer)
 }
 
 static void
+shm_buffer_destroy_held(struct wl_resource *resource, uint32_t opcode,
+			union wl_argument *args)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
 shm_buffer_handle_destroy_request(struct wl_client *client,
 				  struct wl_resource *resource)
 {
+	struct shm_buffer *buffer = wl_resource_get_user_data(resource);
+	struct guest_client *gc = buffer->pool->client;
+	/* A held attach or a parked commit may name this buffer: it goes
+	 * in its turn, after them (hold.h). */
+	if (hold_active(gc)) {
+		hold_request(gc, resource, WL_BUFFER_DESTROY,
+			     &wl_buffer_interface.methods[WL_BUFFER_DESTROY],
+			     NULL, shm_buffer_destroy_held);
+		return;
+	}
 	wl_resource_destroy(resource);
 }
 
@@ -327,4 +345,7 @@ const struct relay_override shm_override = {
 	.interface = "wl_shm",
 	.request = shm_request,
 	.fd_requests = 1u << WL_SHM_CREATE_POOL,
+	/* The guest's pools stay here: nothing to wait for behind a parked
+	 * commit, and the pool must exist for the create_buffer after it. */
+	.local_requests = 1u << WL_SHM_CREATE_POOL,
 };
