@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <wayland-client-protocol.h>
 #include <wayland-server-protocol.h>
@@ -190,35 +189,6 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool
-guest_client_wait_host(struct guest_client *gc, bool (*done)(void *data),
-		       void *data, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	while (!done(data)) {
-		if (!guest_client_host_alive(gc))
-			return false;
-		wl_display_flush(gc->host);
-		int64_t left = deadline - now_ms();
-		struct pollfd pfd = { .fd = wl_display_get_fd(gc->host), .events = POLLIN };
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			return false;
-		if (read_host_events(gc) < 0) {
-			handle_host_failure(gc);
-			return false;
-		}
-	}
-	return true;
-}
-
 bool
 guest_client_host_alive(const struct guest_client *gc)
 {
@@ -262,6 +232,8 @@ handle_formats_done(void *data, struct wl_callback *callback, uint32_t serial)
 	gc->host_shm_formats_done = true;
 	gc->host_shm_formats_sync = NULL;
 	wl_callback_destroy(callback);
+	/* A buffer made before the list was in waits for it (shm.c). */
+	hold_resume(gc);
 }
 
 static const struct wl_callback_listener formats_done_listener = {

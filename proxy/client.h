@@ -74,16 +74,6 @@ void guest_client_close(struct guest_client *gc, const char *fmt, ...)
  * nothing more may be sent to the host for it. */
 bool guest_client_host_alive(const struct guest_client *gc);
 
-/*
- * Blocks on this client's host connection, dispatching its events, until
- * done(data) or timeout_ms.  Only shm.c's format check still uses it (a
- * guest that creates a buffer before the host's format list arrived);
- * everything else waits for nobody.  False on timeout or host
- * failure.
- */
-bool guest_client_wait_host(struct guest_client *gc, bool (*done)(void *data),
-			    void *data, int timeout_ms);
-
 /* Flush requests queued for the host; called once per loop iteration. */
 void guest_client_flush_host(struct guest_client *gc);
 

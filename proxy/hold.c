@@ -212,6 +212,11 @@ void
 hold_park(struct guest_client *gc, int timeout_ms, const char *fmt, ...)
 {
 	struct hold *h = &gc->hold;
+	/* Parked already (a buffer made while a commit waits): the first
+	 * wait's deadline and text stand; each waiter parks again when
+	 * replayed too early. */
+	if (h->parked)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(h->error, sizeof(h->error), fmt, ap);

@@ -1,6 +1,8 @@
 /*
- * A guest client's requests held back, in order, while one of its commits
- * is parked waiting for the host to release a buffer (surface.c).
+ * A guest client's requests held back, in order, while one of its requests
+ * is parked waiting for the host: a commit waiting for a buffer release
+ * (surface.c), or a buffer made before the host's wl_shm format list was in
+ * (shm.c).  Nothing in the proxy blocks on a host or a guest instead.
  *
  * libwayland-server cannot pause one client's dispatch: it hands over every
  * request it has read, and a new_id must exist as soon as the next message

@@ -250,6 +250,7 @@ surface_commit(struct relay_object *ro, union wl_argument *args)
 		surface_park_commit(s, args);
 		return;
 	}
+	s->parked = false;
 	s->commits++;
 	s->scale = s->pending_scale;
 	s->transform = s->pending_transform;
