@@ -507,6 +507,18 @@ env_host_log(struct env *env, char *out, size_t size)
 }
 
 static void
+host_call_disconnect_client(struct host *host, void *data)
+{
+	host_disconnect_client(host, *(int *)data);
+}
+
+void
+env_host_disconnect_client(struct env *env, int index)
+{
+	env_host_call(env, host_call_disconnect_client, &index);
+}
+
+static void
 proxy_call_count_held(struct wlgp_server *server, void *data)
 {
 	int n = 0;

@@ -66,6 +66,7 @@ void env_host_global_destroy(struct env *env, enum host_global which);
 /* host_release_buffers / host_get_log on the host's thread. */
 void env_host_release_buffers(struct env *env);
 void env_host_log(struct env *env, char *out, size_t size);
+void env_host_disconnect_client(struct env *env, int index);
 /* Guests the proxy is serving, and relay objects over all of them. */
 int env_proxy_guest_count(struct env *env);
 int env_proxy_object_count(struct env *env);

@@ -874,6 +874,21 @@ log_request(struct host *host, const struct wl_protocol_logger_message *message)
 }
 
 void
+host_disconnect_client(struct host *host, int index)
+{
+	struct wl_client *client, *found = NULL;
+	wl_client_for_each(client, wl_display_get_client_list(host->display)) {
+		struct wl_listener *l = wl_client_get_destroy_listener(client,
+							handle_client_destroy);
+		struct host_client *hc = l ? wl_container_of(l, hc, destroy) : NULL;
+		if (hc && hc->index == index)
+			found = client;
+	}
+	if (found)
+		wl_client_destroy(found);
+}
+
+void
 host_get_log(struct host *host, char *out, size_t size)
 {
 	snprintf(out, size, "%.*s", (int)host->log_len, host->log);

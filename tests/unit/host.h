@@ -104,6 +104,10 @@ struct wl_event_loop *host_get_event_loop(struct host *host);
 void host_dispatch(struct host *host);
 
 void host_get_stats(struct host *host, struct host_stats *out);
+/* Drops host client `index` (numbered as in the log) as a compositor
+ * that closes a connection. */
+void host_disconnect_client(struct host *host, int index);
+
 /* Sends wl_buffer.release for every buffer held. */
 void host_release_buffers(struct host *host);
 

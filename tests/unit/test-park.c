@@ -16,6 +16,9 @@
  *     B carries on.
  * (e) A guest that disconnects while parked, with requests held (strings,
  *     new objects), is freed (ASan/LSan at exit) and B carries on.
+ * (f) A guest whose host connection is dropped while it is parked gets the
+ *     proxy's "lost the connection" error, what it had held is freed, and B
+ *     carries on.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -240,6 +243,50 @@ starved_guest_main(struct wl_display *display, int ctl, void *data)
 	return 0;
 }
 
+/* (f), in a child: parks a commit, then the host drops the connection. */
+static int
+orphaned_guest_main(struct wl_display *display, int ctl, void *data)
+{
+	guest_capture_log();
+	if (env_ctl_recv(ctl) != 'g')
+		return 2;
+	struct painter p;
+	painter_init(&p, display);
+	for (int i = 0; i < FRAMES; i++)
+		painter_commit(&p, i);
+	bool synced;
+	sync_flag(display, &synced);
+	CHECK(wl_display_flush(display) >= 0);
+	env_ctl_send(ctl, 'c');
+	int r;
+	while ((r = guest_dispatch_timeout(display, GUEST_TIMEOUT_MS)) > 0)
+		;
+	CHECK_MSG(r < 0, "no error within %d ms", GUEST_TIMEOUT_MS);
+	CHECK(!synced);
+	CHECK_INT(wl_display_get_error(display), ==, EPROTO);
+	CHECK_CONTAINS(guest_last_log(), "wl-guest-proxy: lost the connection "
+		       "to the host compositor");
+	return 0;
+}
+
+static void
+test_host_lost_while_parked(struct env *env, struct guest *b, pid_t pid,
+			    int ctl, int *host_commits, int guests)
+{
+	env_ctl_send(ctl, 'g');
+	CHECK(env_ctl_recv(ctl) == 'c');
+	*host_commits += FRAMES - 1;
+	wait_host_commits(env, *host_commits);
+	struct count held = { 2 }; /* the commit and the sync */
+	CHECK(env_wait_until(env, proxy_holds, &held, GUEST_TIMEOUT_MS));
+	env_host_disconnect_client(env, host_client_of_last_surface(env));
+	CHECK_INT(env_wait_child(env, pid), ==, 0);
+	struct count left = { guests - 1 };
+	CHECK(env_wait_until(env, proxy_serves, &left, GUEST_TIMEOUT_MS));
+	CHECK_INT(env_proxy_held_count(env), ==, 0);
+	guest_roundtrip(b);
+}
+
 static void
 test_starved_guest(struct env *env, struct guest *b, pid_t pid, int ctl,
 		   int *host_commits)
@@ -252,8 +299,8 @@ test_starved_guest(struct env *env, struct guest *b, pid_t pid, int ctl,
 	for (int i = 0; i < 3; i++)
 		guest_roundtrip(b);
 	CHECK_INT(env_wait_child(env, pid), ==, 0);
-	struct count three = { 3 }; /* B, A, E */
-	CHECK(env_wait_until(env, proxy_serves, &three, GUEST_TIMEOUT_MS));
+	struct count four = { 4 }; /* B, A, E and (f)'s */
+	CHECK(env_wait_until(env, proxy_serves, &four, GUEST_TIMEOUT_MS));
 	CHECK_INT(env_proxy_held_count(env), ==, 0);
 	guest_roundtrip(b);
 }
@@ -388,6 +435,8 @@ main(void)
 	struct env *env = env_create(&config);
 	int ctl;
 	pid_t starved = env_fork_guest(env, starved_guest_main, NULL, &ctl);
+	int orphan_ctl;
+	pid_t orphan = env_fork_guest(env, orphaned_guest_main, NULL, &orphan_ctl);
 	int ib = env_add_guest(env);
 	int ia = env_add_guest(env);
 	int ie = env_add_guest(env);
@@ -397,6 +446,7 @@ main(void)
 	int host_commits = 0;
 
 	test_starved_guest(env, b, starved, ctl, &host_commits);
+	test_host_lost_while_parked(env, b, orphan, orphan_ctl, &host_commits, 4);
 
 	struct painter a;
 	painter_init(&a, env_guest_connect(env, ia));
