@@ -70,7 +70,7 @@ void env_host_disconnect_client(struct env *env, int index);
 /* Guests the proxy is serving, and relay objects over all of them. */
 int env_proxy_guest_count(struct env *env);
 int env_proxy_object_count(struct env *env);
-/* Requests the proxy holds behind parked commits, over all guests. */
+/* Requests the proxy holds behind parked ones, over all guests. */
 int env_proxy_held_count(struct env *env);
 
 /* Polls cond(env, data) every millisecond for up to timeout_ms. */

@@ -57,6 +57,7 @@ struct host {
 struct host_client {
 	struct host *host;
 	int index;
+	bool bound_shm; /* a wl_registry.bind of wl_shm came */
 	struct wl_listener destroy;
 };
 
@@ -895,6 +896,21 @@ host_get_log(struct host *host, char *out, size_t size)
 }
 
 static void
+delay_first_shm_bind(struct host *host, struct wl_client *client)
+{
+	struct wl_listener *l = wl_client_get_destroy_listener(client,
+							       handle_client_destroy);
+	struct host_client *hc = l ? wl_container_of(l, hc, destroy) : NULL;
+	if (!hc || hc->bound_shm || host->config.shm_bind_delay_ms <= 0)
+		return;
+	hc->bound_shm = true;
+	/* What earlier requests queued (a guest's globals) goes out now;
+	 * the formats this bind sends come after the sleep. */
+	wl_display_flush_clients(host->display);
+	usleep((useconds_t)host->config.shm_bind_delay_ms * 1000);
+}
+
+static void
 protocol_logger(void *user_data, enum wl_protocol_logger_type direction,
 		const struct wl_protocol_logger_message *message)
 {
@@ -905,6 +921,11 @@ protocol_logger(void *user_data, enum wl_protocol_logger_type direction,
 	    strcmp(wl_resource_get_class(message->resource), "wl_display") == 0 &&
 	    strcmp(message->message->name, "sync") == 0)
 		host->stats.sync_requests++;
+	if (direction == WL_PROTOCOL_LOGGER_REQUEST &&
+	    strcmp(message->message->name, "bind") == 0 &&
+	    message->arguments_count >= 2 && message->arguments[1].s &&
+	    strcmp(message->arguments[1].s, "wl_shm") == 0)
+		delay_first_shm_bind(host, wl_resource_get_client(message->resource));
 }
 
 struct host *
@@ -918,7 +939,9 @@ host_create(const struct host_config *config, const char *socket_name)
 	wl_list_init(&host->held_buffers);
 	host->display = wl_display_create();
 	if (!host->display || wl_display_add_socket(host->display, socket_name) < 0 ||
-	    (config->shm && wl_display_init_shm(host->display) < 0)) {
+	    (config->shm && wl_display_init_shm(host->display) < 0) ||
+	    (config->shm_extra_format &&
+	     !wl_display_add_shm_format(host->display, config->shm_extra_format))) {
 		host_destroy(host);
 		return NULL;
 	}

@@ -63,6 +63,12 @@ struct host_config {
 	 * compositor that never hands buffers back; otherwise a buffer is
 	 * released when the next one is committed to its surface. */
 	bool hold_buffers;
+	/* Also advertise this wl_shm format (0: none). */
+	uint32_t shm_extra_format;
+	/* Each client's first wl_registry.bind of wl_shm (the proxy's own):
+	 * flush what every client has been sent so far, then sleep this long
+	 * before binding, so its format list comes late. */
+	int shm_bind_delay_ms;
 };
 
 /* Counters, read as a copy on the host thread (host_get_stats). */
