@@ -240,7 +240,7 @@ static void
 relay_handle_request(struct relay_object *ro, uint32_t opcode,
 		     union wl_argument *args)
 {
-	if (!ro->proxy && ro != ro->client->display_object) {
+	if (!ro->proxy) {
 		/* Made while held, and the request that was to create its host
 		 * side failed with an error for this client: nothing can go
 		 * to the host for it. */

@@ -110,6 +110,23 @@ static const struct wl_callback_listener callback_listener = {
 };
 
 static void
+count_global(void *data, struct wl_registry *registry, uint32_t name,
+	     const char *interface, uint32_t version)
+{
+	(*(int *)data)++;
+}
+
+static void
+count_global_remove(void *data, struct wl_registry *registry, uint32_t name)
+{
+}
+
+static const struct wl_registry_listener counting_registry_listener = {
+	.global = count_global,
+	.global_remove = count_global_remove,
+};
+
+static void
 sync_flag(struct wl_display *display, bool *flag)
 {
 	*flag = false;
@@ -338,14 +355,24 @@ test_parked_commit(struct env *env, struct guest *b, struct painter *a,
 	CHECK(guest_dispatch_timeout(display, 0) >= 0);
 	CHECK(!sync1);
 
-	/* Sent while parked: a new object used at once, and a round trip. */
+	/* Sent while parked: new objects used at once (one made by a bind,
+	 * whose new_id is untyped, and a registry the host must answer), and
+	 * a round trip. */
 	struct wl_surface *other = wl_compositor_create_surface(a->compositor);
 	wl_surface_commit(other);
 	wl_surface_destroy(other);
+	const struct guest_global *g = guest_find(a->guest, "wl_compositor");
+	CHECK(g);
+	struct wl_compositor *comp2 = wl_registry_bind(a->guest->registry, g->name,
+						       &wl_compositor_interface, 4);
+	wl_surface_destroy(wl_compositor_create_surface(comp2));
+	struct wl_registry *reg2 = wl_display_get_registry(display);
+	int reg2_globals = 0;
+	wl_registry_add_listener(reg2, &counting_registry_listener, &reg2_globals);
 	bool sync2;
 	sync_flag(display, &sync2);
 	CHECK(wl_display_flush(display) >= 0);
-	struct count held = { 12 }; /* 8 in the first flush, 4 after */
+	struct count held = { 16 }; /* 8 in the first flush, 8 after */
 	CHECK(env_wait_until(env, proxy_holds, &held, GUEST_TIMEOUT_MS));
 	CHECK_INT(env_proxy_held_count(env), ==, held.want);
 	guest_roundtrip(b);
@@ -372,8 +399,13 @@ test_parked_commit(struct env *env, struct guest *b, struct painter *a,
 		  "wl_surface.damage wl_surface.frame wl_compositor.create_region "
 		  "wl_region.add wl_surface.set_opaque_region wl_region.destroy "
 		  "wl_display.sync wl_compositor.create_surface wl_surface.commit "
-		  "wl_surface.destroy wl_display.sync");
+		  "wl_surface.destroy wl_registry.bind wl_compositor.create_surface "
+		  "wl_surface.destroy wl_display.get_registry wl_display.sync");
 	CHECK_INT(env_proxy_held_count(env), ==, 0);
+	/* The registry made while held is the host's, relayed. */
+	CHECK_INT(reg2_globals, >=, 2); /* wl_compositor and wl_shm at least */
+	wl_registry_destroy(reg2);
+	wl_compositor_destroy(comp2);
 
 	/* Unparked, A's requests go straight through again. */
 	painter_commit(a, 0);
