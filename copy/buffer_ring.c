@@ -182,6 +182,16 @@ ring_commit(struct buffer_ring *ring, const struct ring_geometry *geometry,
 }
 
 bool
+ring_is_full(const struct buffer_ring *ring)
+{
+	for (unsigned i = 0; i < ring->capacity; i++) {
+		if (!ring->slots[i].allocated || !ring->slots[i].busy)
+			return false;
+	}
+	return true;
+}
+
+bool
 ring_release(struct buffer_ring *ring, unsigned index)
 {
 	if (index >= ring->capacity)

@@ -15,9 +15,9 @@
  * ring calls destroy_buffer.
  *
  * When every buffer is busy, ring_commit returns RING_FULL and records
- * nothing: the caller holds that client's commit back (stops reading the
- * client) until ring_release for this surface, then calls ring_commit again
- * with the same arguments.  Waiting cannot deadlock with capacity >= 2: a
+ * nothing: the caller holds that client's commit back (parks it, with the
+ * client's later requests behind it) until ring_release for this surface,
+ * then calls ring_commit again with the same arguments.  Waiting cannot deadlock with capacity >= 2: a
  * compositor may hold on indefinitely only to the buffer currently
  * attached, and must release the others once it is done with them.  The
  * ring does not grow past its capacity because host buffers are
@@ -103,6 +103,11 @@ enum ring_commit_status ring_commit(struct buffer_ring *ring,
 				    const struct ring_geometry *geometry,
 				    const pixman_region32_t *damage,
 				    unsigned *index, pixman_region32_t *copy);
+
+/* Every buffer is busy: ring_commit would return RING_FULL, whatever the
+ * geometry (an idle buffer of another geometry is destroyed and its slot
+ * reused). */
+bool ring_is_full(const struct buffer_ring *ring);
 
 /* The host sent wl_buffer.release for buffer index.  An orphaned buffer
  * is destroyed now.  False if index is not a busy buffer (a confused or

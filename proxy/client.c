@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <wayland-client-protocol.h>
 #include <wayland-server-protocol.h>
@@ -55,6 +54,9 @@ schedule_close(struct guest_client *gc)
 	 * still be walking its objects. */
 	gc->close_idle = wl_event_loop_add_idle(gc->server->loop,
 						handle_close_idle, gc);
+	/* Nothing held will reach the host now: free it (and its fds) at
+	 * once rather than with the client. */
+	hold_discard(gc);
 	/* Stop reading the host meanwhile: nothing more should reach the
 	 * guest after its error. */
 	host_source_set_mask(gc, 0);
@@ -189,35 +191,6 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-bool
-guest_client_wait_host(struct guest_client *gc, bool (*done)(void *data),
-		       void *data, int timeout_ms)
-{
-	int64_t deadline = now_ms() + timeout_ms;
-	while (!done(data)) {
-		if (!guest_client_host_alive(gc))
-			return false;
-		wl_display_flush(gc->host);
-		int64_t left = deadline - now_ms();
-		struct pollfd pfd = { .fd = wl_display_get_fd(gc->host), .events = POLLIN };
-		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
-			return false;
-		if (read_host_events(gc) < 0) {
-			handle_host_failure(gc);
-			return false;
-		}
-	}
-	return true;
-}
-
 bool
 guest_client_host_alive(const struct guest_client *gc)
 {
@@ -261,6 +234,8 @@ handle_formats_done(void *data, struct wl_callback *callback, uint32_t serial)
 	gc->host_shm_formats_done = true;
 	gc->host_shm_formats_sync = NULL;
 	wl_callback_destroy(callback);
+	/* A buffer made before the list was in waits for it (shm.c). */
+	hold_resume(gc);
 }
 
 static const struct wl_callback_listener formats_done_listener = {
@@ -316,6 +291,7 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 	gc->client = client;
 	gc->drain_fd = -1;
 	wl_list_init(&gc->objects);
+	hold_init(&gc->hold);
 	wl_array_init(&gc->host_shm_formats);
 	wl_client_get_credentials(client, &gc->pid, NULL, NULL);
 	/* First, so that a client refused below still has its one connect
@@ -358,7 +334,9 @@ guest_client_destroy(struct guest_client *gc)
 	wlgp_info("client pid %d disconnected", (int)gc->pid);
 	/* Runs before libwayland-server destroys the resources: take every
 	 * host proxy down now, and detach the relay objects so their
-	 * resource destroy callbacks only free themselves. */
+	 * resource destroy callbacks only free themselves.  Held requests go
+	 * first: they watch those resources. */
+	hold_discard(gc);
 	struct relay_object *ro, *tmp;
 	wl_list_for_each_safe(ro, tmp, &gc->objects, link) {
 		relay_object_drop_proxy(ro);

@@ -15,6 +15,8 @@
 #include <wayland-client-core.h>
 #include <wayland-server-core.h>
 
+#include "hold.h"
+
 struct wlgp_server;
 struct relay_object;
 struct wl_shm;
@@ -50,6 +52,9 @@ struct guest_client {
 	struct wl_callback *host_shm_formats_sync; /* until then */
 	size_t host_memory; /* bytes of host buffers held */
 
+	/* Requests waiting behind a parked commit (hold.h). */
+	struct hold hold;
+
 	struct wl_list objects; /* relay_object.link */
 	struct relay_object *display_object;
 
@@ -68,16 +73,6 @@ void guest_client_close(struct guest_client *gc, const char *fmt, ...)
 /* False once the host connection failed or the guest is being closed:
  * nothing more may be sent to the host for it. */
 bool guest_client_host_alive(const struct guest_client *gc);
-
-/*
- * Blocks on this client's host connection, dispatching its events, until
- * done(data) or timeout_ms.  For the few places a guest request cannot be
- * answered before the host says something (a buffer release, the format
- * list); everything else waits for nobody.  False on timeout or host
- * failure.
- */
-bool guest_client_wait_host(struct guest_client *gc, bool (*done)(void *data),
-			    void *data, int timeout_ms);
 
 /* Flush requests queued for the host; called once per loop iteration. */
 void guest_client_flush_host(struct guest_client *gc);

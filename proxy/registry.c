@@ -118,8 +118,11 @@ registry_handle_bind(struct relay_object *ro, uint32_t name,
 	}
 
 	struct wl_client *client = ro->client->client;
-	struct wl_resource *res = wl_resource_create(client, g->meta->interface,
-						     version, id);
+	/* A bind that was held (hold.h) has its resource already. */
+	struct relay_object *awaiting =
+		relay_object_awaiting_host(ro->client, id, g->meta->interface);
+	struct wl_resource *res = awaiting ? awaiting->resource :
+		wl_resource_create(client, g->meta->interface, version, id);
 	if (!res) {
 		wl_client_post_no_memory(client);
 		return;
@@ -136,7 +139,10 @@ registry_handle_bind(struct relay_object *ro, uint32_t name,
 				   &wl_registry_interface.methods[WL_REGISTRY_BIND],
 				   sent, proxy);
 	}
-	if (!proxy || !relay_object_create(ro->client, res, proxy)) {
+	if (awaiting && proxy) {
+		relay_object_set_proxy(awaiting, proxy);
+	} else if (!proxy || awaiting ||
+		   !relay_object_create(ro->client, res, proxy)) {
 		if (proxy)
 			wl_proxy_destroy(proxy);
 		wl_resource_destroy(res);

@@ -16,6 +16,7 @@
 #include <wayland-server-protocol.h>
 
 #include "client.h"
+#include "hold.h"
 #include "log.h"
 #include "relay.h"
 #include "server.h"
@@ -148,8 +149,29 @@ relay_object_create(struct guest_client *gc, struct wl_resource *resource,
 	wl_list_insert(&gc->objects, &ro->link);
 	wl_resource_set_dispatcher(resource, relay_dispatch_request, &relay_tag,
 				   ro, relay_handle_resource_destroy);
-	wl_proxy_add_dispatcher(proxy, relay_dispatch_event, &relay_tag, ro);
+	if (proxy)
+		relay_object_set_proxy(ro, proxy);
 	return ro;
+}
+
+void
+relay_object_set_proxy(struct relay_object *ro, struct wl_proxy *proxy)
+{
+	ro->proxy = proxy;
+	wl_proxy_add_dispatcher(proxy, relay_dispatch_event, &relay_tag, ro);
+}
+
+struct relay_object *
+relay_object_awaiting_host(struct guest_client *gc, uint32_t id,
+			   const struct wl_interface *iface)
+{
+	/* libwayland-server reserves a fresh new_id without an object: only a
+	 * resource made when the request was held is found here. */
+	struct wl_resource *resource = wl_client_get_object(gc->client, id);
+	if (!resource)
+		return NULL;
+	struct relay_object *ro = relay_object_from_resource(resource, iface);
+	return ro && !ro->proxy ? ro : NULL;
 }
 
 struct relay_object *
@@ -207,15 +229,106 @@ relay_handle_resource_destroy(struct wl_resource *resource)
 	relay_object_free(ro);
 }
 
+static bool
+is_local_request(const struct relay_object *ro, uint32_t opcode)
+{
+	return ro->override && opcode < 64 &&
+	       (ro->override->local_requests >> opcode) & 1;
+}
+
+static void
+relay_handle_request(struct relay_object *ro, uint32_t opcode,
+		     union wl_argument *args)
+{
+	if (!ro->proxy) {
+		/* Made while held, and the request that was to create its host
+		 * side failed with an error for this client: nothing can go
+		 * to the host for it. */
+		const struct wl_message *msg = &ro->meta->interface->methods[opcode];
+		struct relay_arg argv[RELAY_MAX_ARGS];
+		close_fds(argv, relay_message_args(msg, argv, RELAY_MAX_ARGS), args);
+		if (is_destructor(ro->meta->destructor_requests, opcode))
+			wl_resource_destroy(ro->resource);
+		return;
+	}
+	if (ro->override && ro->override->request)
+		ro->override->request(ro, opcode, args);
+	else
+		relay_forward_request(ro, opcode, args);
+}
+
+static void
+relay_replay_request(struct wl_resource *target, uint32_t opcode,
+		     union wl_argument *args)
+{
+	struct relay_object *ro = wl_resource_get_user_data(target);
+	if (ro->client)
+		relay_handle_request(ro, opcode, args);
+}
+
+/* A new_id in a held request: the guest may name the object in its very
+ * next message, so its resource is made now; its host proxy comes when the
+ * request is replayed (relay_forward_request, registry.c). */
+static bool
+create_awaiting_object(struct relay_object *ro, const struct wl_interface *iface,
+		       uint32_t version, uint32_t id)
+{
+	struct guest_client *gc = ro->client;
+	struct wl_resource *resource = wl_resource_create(gc->client, iface,
+							  (int)version, id);
+	if (!resource)
+		return false;
+	if (!relay_object_create(gc, resource, NULL)) {
+		wl_resource_destroy(resource);
+		return false;
+	}
+	return true;
+}
+
+bool
+relay_hold_request(struct relay_object *ro, uint32_t opcode,
+		   union wl_argument *args)
+{
+	struct guest_client *gc = ro->client;
+	const struct wl_message *msg = &ro->meta->interface->methods[opcode];
+	struct relay_arg argv[RELAY_MAX_ARGS];
+	int argc = relay_message_args(msg, argv, RELAY_MAX_ARGS);
+
+	for (int i = 0; i < argc && !gc->hold.replaying; i++) {
+		if (argv[i].type != 'n')
+			continue;
+		const struct wl_interface *iface = msg->types[i];
+		uint32_t version = (uint32_t)wl_resource_get_version(ro->resource);
+		if (!iface && i >= 2) {
+			/* wl_registry.bind: interface and version travel with
+			 * the id.  One the proxy does not know gets its error
+			 * when replayed. */
+			const struct relay_meta *meta = args[i - 2].s ?
+				relay_meta_by_name(args[i - 2].s) : NULL;
+			iface = meta ? meta->interface : NULL;
+			version = args[i - 1].u;
+		}
+		if (iface && !create_awaiting_object(ro, iface, version, args[i].n)) {
+			close_fds(argv, argc, args);
+			wl_client_post_no_memory(gc->client);
+			return false;
+		}
+	}
+	return hold_request(gc, ro->resource, opcode, msg, args,
+			    relay_replay_request);
+}
+
 static int
 relay_dispatch_request(const void *impl, void *target, uint32_t opcode,
 		       const struct wl_message *msg, union wl_argument *args)
 {
 	struct relay_object *ro = wl_resource_get_user_data(target);
-	if (ro->override && ro->override->request)
-		ro->override->request(ro, opcode, args);
+	/* While a commit of this client is parked, what it sends next waits
+	 * behind it (hold.h), except what never reaches the host. */
+	if (ro->client && hold_active(ro->client) && !is_local_request(ro, opcode))
+		relay_hold_request(ro, opcode, args);
 	else
-		relay_forward_request(ro, opcode, args);
+		relay_handle_request(ro, opcode, args);
 	return 0;
 }
 
@@ -274,8 +387,11 @@ relay_forward_request(struct relay_object *ro, uint32_t opcode,
 	}
 
 	struct wl_resource *new_resource = NULL;
+	struct relay_object *awaiting = NULL;
 	if (new_iface) {
-		new_resource = wl_resource_create(gc->client, new_iface,
+		awaiting = relay_object_awaiting_host(gc, new_id, new_iface);
+		new_resource = awaiting ? awaiting->resource :
+			wl_resource_create(gc->client, new_iface,
 				wl_resource_get_version(ro->resource), new_id);
 		if (!new_resource) {
 			wl_client_post_no_memory(gc->client);
@@ -294,8 +410,10 @@ relay_forward_request(struct relay_object *ro, uint32_t opcode,
 		trace_host_request(gc, ro->meta->name, host_id, msg, out, new_proxy);
 	close_fds(argv, argc, args);
 
-	if (new_resource) {
-		if (!new_proxy ||
+	if (awaiting && new_proxy) {
+		relay_object_set_proxy(awaiting, new_proxy);
+	} else if (new_resource) {
+		if (!new_proxy || awaiting ||
 		    !relay_object_create(gc, new_resource, new_proxy)) {
 			/* The host connection failed (its handler closes this
 			 * client) or we ran out of memory. */

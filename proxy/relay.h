@@ -14,6 +14,7 @@
 #ifndef WLGP_RELAY_H
 #define WLGP_RELAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <wayland-client-core.h>
 #include <wayland-server-core.h>
@@ -37,6 +38,9 @@ struct relay_override {
 	/* fd-carrying messages this override translates (bit = opcode) */
 	uint64_t fd_requests;
 	uint64_t fd_events;
+	/* requests handled in the proxy that never reach the host: they run
+	 * at once even while the client's requests are held (hold.h) */
+	uint64_t local_requests;
 	/* per-object state: init when the pair is made, fini when the guest
 	 * resource is destroyed; drop_host when the host side goes first
 	 * (guest teardown), to release host objects of the override's own
@@ -49,7 +53,9 @@ struct relay_override {
 struct relay_object {
 	struct guest_client *client;  /* NULL once the client is torn down */
 	struct wl_resource *resource; /* owned by libwayland-server */
-	struct wl_proxy *proxy;       /* ours; NULL once destroyed */
+	struct wl_proxy *proxy;       /* ours; NULL once destroyed, or until
+				       * the held request that makes it is
+				       * replayed (hold.h) */
 	const struct relay_meta *meta;
 	const struct relay_override *override;
 	void *override_data;
@@ -61,6 +67,22 @@ struct relay_object {
 struct relay_object *relay_object_create(struct guest_client *gc,
 					 struct wl_resource *resource,
 					 struct wl_proxy *proxy);
+
+/* proxy may be NULL: an object made by a held request, whose host side
+ * relay_object_set_proxy adds when the request is replayed. */
+void relay_object_set_proxy(struct relay_object *ro, struct wl_proxy *proxy);
+
+/* The object a held request made for new_id id, still without its host
+ * proxy, or NULL: the one place a replayed request finds its resource. */
+struct relay_object *relay_object_awaiting_host(struct guest_client *gc,
+						uint32_t id,
+						const struct wl_interface *iface);
+
+/* Holds this request behind the client's parked commit (hold.h), making
+ * the resources of its new_ids now.  False if out of memory (the client
+ * has its error). */
+bool relay_hold_request(struct relay_object *ro, uint32_t opcode,
+			union wl_argument *args);
 
 /* The guest's wl_display (object 1) relayed to the host's wl_display. */
 struct relay_object *relay_attach_display(struct guest_client *gc,

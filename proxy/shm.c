@@ -18,6 +18,7 @@
 #include <wayland-server-protocol.h>
 
 #include "client.h"
+#include "hold.h"
 #include "relay.h"
 #include "shm.h"
 #include "shm_format.h"
@@ -116,9 +117,26 @@ shm_buffer_end_access(struct shm_buffer *buffer)
 }
 
 static void
+shm_buffer_destroy_held(struct wl_resource *resource, uint32_t opcode,
+			union wl_argument *args)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
 shm_buffer_handle_destroy_request(struct wl_client *client,
 				  struct wl_resource *resource)
 {
+	struct shm_buffer *buffer = wl_resource_get_user_data(resource);
+	struct guest_client *gc = buffer->pool->client;
+	/* A held attach or a parked commit may name this buffer: it goes
+	 * in its turn, after them (hold.h). */
+	if (hold_active(gc)) {
+		hold_request(gc, resource, WL_BUFFER_DESTROY,
+			     &wl_buffer_interface.methods[WL_BUFFER_DESTROY],
+			     NULL, shm_buffer_destroy_held);
+		return;
+	}
 	wl_resource_destroy(resource);
 }
 
@@ -151,25 +169,47 @@ format_in_list(const struct wl_array *formats, uint32_t format)
 	return false;
 }
 
-static bool
-host_formats_done(void *data)
+/* How long a guest that made a buffer before the host's format list was
+ * in waits for the list. */
+#define FORMATS_TIMEOUT_MS 1000
+
+/* Not a wl_buffer request: the check of a buffer's format, held (hold.h)
+ * until the host's format list is complete. */
+#define SHM_BUFFER_CHECK_FORMAT UINT32_MAX
+static const struct wl_message check_format_message = { "check_format", "", NULL };
+
+static void shm_buffer_check_format(struct wl_resource *resource,
+				    uint32_t opcode, union wl_argument *args);
+
+static void
+park_until_formats(struct guest_client *gc, struct wl_resource *buffer)
 {
-	struct guest_client *gc = data;
-	return gc->host_shm_formats_done;
+	if (!hold_request(gc, buffer, SHM_BUFFER_CHECK_FORMAT,
+			  &check_format_message, NULL, shm_buffer_check_format))
+		return;
+	hold_park(gc, FORMATS_TIMEOUT_MS, "the host compositor sent no complete "
+		  "wl_shm format list within %d ms", FORMATS_TIMEOUT_MS);
 }
 
-/* Checked against the host's list as it stands when the buffer is made, as
- * libwayland-server does.  A guest may get here before the host's format
- * events did: then, and only then, wait for the end of the list. */
-static bool
-format_advertised(struct guest_client *gc, uint32_t format)
+/* Checked against the host's list as libwayland-server checks its own.
+ * Replayed once the list is in (client.c resumes the client then). */
+static void
+shm_buffer_check_format(struct wl_resource *resource, uint32_t opcode,
+			union wl_argument *args)
 {
-	if (format_in_list(&gc->host_shm_formats, format))
-		return true;
-	if (gc->host_shm_formats_done ||
-	    !guest_client_wait_host(gc, host_formats_done, gc, 1000))
-		return false;
-	return format_in_list(&gc->host_shm_formats, format);
+	struct shm_buffer *buffer = wl_resource_get_user_data(resource);
+	struct guest_client *gc = buffer->pool->client;
+	if (!gc->host_shm_formats_done) {
+		park_until_formats(gc, resource);
+		return;
+	}
+	if (format_in_list(&gc->host_shm_formats, buffer->format))
+		return;
+	struct wl_resource *pool = buffer->pool->resource;
+	wl_resource_post_error(pool ? pool : resource, WL_SHM_ERROR_INVALID_FORMAT,
+			       "invalid format 0x%x", buffer->format);
+	/* A compositor runs nothing the client sent after the error. */
+	hold_discard(gc);
 }
 
 static bool
@@ -190,10 +230,12 @@ shm_pool_handle_create_buffer(struct wl_client *client,
 			      int32_t stride, uint32_t format)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
+	struct guest_client *gc = pool->client;
 	unsigned bpp = shm_format_bytes_per_pixel(format);
-	if (bpp == 0 || !format_advertised(pool->client, format)) {
-		if (!guest_client_host_alive(pool->client))
-			return; /* the host failed while we waited */
+	/* A guest may get here before the host's format events did (it did
+	 * not wait for its own): only then is the check left for later. */
+	bool listed = format_in_list(&gc->host_shm_formats, format);
+	if (bpp == 0 || (!listed && gc->host_shm_formats_done)) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FORMAT,
 				       "invalid format 0x%x", format);
 		return;
@@ -227,6 +269,8 @@ shm_pool_handle_create_buffer(struct wl_client *client,
 	wl_signal_init(&buffer->destroy_signal);
 	wl_resource_set_implementation(buffer->resource, &shm_buffer_impl, buffer,
 				       shm_buffer_handle_resource_destroy);
+	if (!listed)
+		park_until_formats(gc, buffer->resource);
 }
 
 static void
@@ -327,4 +371,7 @@ const struct relay_override shm_override = {
 	.interface = "wl_shm",
 	.request = shm_request,
 	.fd_requests = 1u << WL_SHM_CREATE_POOL,
+	/* The guest's pools stay here: nothing to wait for behind a parked
+	 * commit, and the pool must exist for the create_buffer after it. */
+	.local_requests = 1u << WL_SHM_CREATE_POOL,
 };

@@ -20,6 +20,7 @@
 #include "client.h"
 #include "copy.h"
 #include "damage.h"
+#include "hold.h"
 #include "host_buffer.h"
 #include "log.h"
 #include "relay.h"
@@ -37,6 +38,7 @@ struct surface_state {
 	struct buffer_ring ring;
 	struct host_buffer *buffers[RING_MAX_BUFFERS];
 	uint32_t commits;
+	bool parked; /* a commit waits for a host buffer (hold.h) */
 
 	/* Double-buffered state, applied on commit as wl_surface does. */
 	struct shm_buffer *pending_buffer; /* attached, not committed */
@@ -71,10 +73,12 @@ handle_host_buffer_release(struct host_buffer *hb, void *data)
 {
 	struct surface_state *s = data;
 	for (unsigned i = 0; i < RING_MAX_BUFFERS; i++) {
-		if (s->buffers[i] == hb) {
-			ring_release(&s->ring, i);
-			return;
-		}
+		if (s->buffers[i] == hb && ring_release(&s->ring, i))
+			break;
+	}
+	if (s->parked && !ring_is_full(&s->ring)) {
+		s->parked = false;
+		hold_resume(s->ro->client);
 	}
 }
 
@@ -111,18 +115,7 @@ buffer_damage(struct surface_state *s, struct shm_buffer *buf,
 		damage_align_to_blocks(out, block, buf->width);
 }
 
-static bool
-ring_has_idle_slot(void *data)
-{
-	struct buffer_ring *ring = data;
-	for (unsigned i = 0; i < ring->capacity; i++) {
-		if (!ring->slots[i].allocated || !ring->slots[i].busy)
-			return true;
-	}
-	return false;
-}
-
-/* How long a commit may wait for the host to hand a buffer back. */
+/* How long a parked commit waits for the host to hand a buffer back. */
 #define RELEASE_TIMEOUT_MS 1000
 
 /* Picks (or makes) the host buffer for this commit; -1 after closing the
@@ -140,25 +133,8 @@ choose_host_buffer(struct surface_state *s, struct shm_buffer *buf,
 		.format = buf->format,
 	};
 	unsigned index;
-	enum ring_commit_status status;
-	/* A guest committing faster than the host releases: hold this commit
-	 * until the host gives a buffer back, as a compositor holds a client
-	 * that outruns it.  The host releases the previous buffer as soon as
-	 * it has taken the next one, so the wait is short. */
-	while ((status = ring_commit(&s->ring, &geo, damage, &index, copy)) == RING_FULL) {
-		if (!guest_client_wait_host(gc, ring_has_idle_slot, &s->ring,
-					    RELEASE_TIMEOUT_MS)) {
-			if (guest_client_host_alive(gc))
-				guest_client_close(gc, "the host compositor holds all "
-						   "%d buffers of wl_surface@%u and "
-						   "released none within %d ms",
-						   SURFACE_HOST_BUFFERS,
-						   wl_resource_get_id(s->ro->resource),
-						   RELEASE_TIMEOUT_MS);
-			return -1;
-		}
-	}
-	switch (status) {
+	/* Never RING_FULL: surface_commit parks the commit until then. */
+	switch (ring_commit(&s->ring, &geo, damage, &index, copy)) {
 	case RING_WRITE:
 		*is_new = false;
 		return (int)index;
@@ -246,10 +222,35 @@ commit_shm_buffer(struct surface_state *s, struct shm_buffer *buf)
 	return ok;
 }
 
+/* A guest committing faster than the host releases: this commit and the
+ * client's later requests wait until the host gives a buffer back, as a
+ * compositor holds a client that outruns it, while every other client
+ * carries on.  The host releases the previous buffer as soon as it has
+ * taken the next one, so the wait is short; a host that releases nothing
+ * costs this client its connection, nobody else anything. */
+static void
+surface_park_commit(struct surface_state *s, union wl_argument *args)
+{
+	if (!relay_hold_request(s->ro, WL_SURFACE_COMMIT, args))
+		return;
+	s->parked = true;
+	hold_park(s->ro->client, RELEASE_TIMEOUT_MS,
+		  "the host compositor holds all %d buffers of wl_surface@%u "
+		  "and released none within %d ms", SURFACE_HOST_BUFFERS,
+		  wl_resource_get_id(s->ro->resource), RELEASE_TIMEOUT_MS);
+}
+
 static void
 surface_commit(struct relay_object *ro, union wl_argument *args)
 {
 	struct surface_state *s = ro->override_data;
+	/* Before any state is applied: a parked commit runs again from here. */
+	if (s->pending_buffer && guest_client_host_alive(ro->client) &&
+	    ring_is_full(&s->ring)) {
+		surface_park_commit(s, args);
+		return;
+	}
+	s->parked = false;
 	s->commits++;
 	s->scale = s->pending_scale;
 	s->transform = s->pending_transform;

@@ -476,6 +476,67 @@ env_host_global_destroy(struct env *env, enum host_global which)
 }
 
 static void
+host_call_release_buffers(struct host *host, void *data)
+{
+	host_release_buffers(host);
+}
+
+void
+env_host_release_buffers(struct env *env)
+{
+	env_host_call(env, host_call_release_buffers, NULL);
+}
+
+struct log_copy {
+	char *out;
+	size_t size;
+};
+
+static void
+host_call_log(struct host *host, void *data)
+{
+	struct log_copy *copy = data;
+	host_get_log(host, copy->out, copy->size);
+}
+
+void
+env_host_log(struct env *env, char *out, size_t size)
+{
+	struct log_copy copy = { out, size };
+	env_host_call(env, host_call_log, &copy);
+}
+
+static void
+host_call_disconnect_client(struct host *host, void *data)
+{
+	host_disconnect_client(host, *(int *)data);
+}
+
+void
+env_host_disconnect_client(struct env *env, int index)
+{
+	env_host_call(env, host_call_disconnect_client, &index);
+}
+
+static void
+proxy_call_count_held(struct wlgp_server *server, void *data)
+{
+	int n = 0;
+	struct guest_client *gc;
+	wl_list_for_each(gc, &server->clients, link)
+		n += wl_list_length(&gc->hold.requests);
+	*(int *)data = n;
+}
+
+int
+env_proxy_held_count(struct env *env)
+{
+	int n = -1;
+	env_proxy_call(env, proxy_call_count_held, &n);
+	return n;
+}
+
+static void
 proxy_call_count_guests(struct wlgp_server *server, void *data)
 {
 	*(int *)data = wl_list_length(&server->clients);

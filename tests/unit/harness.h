@@ -19,6 +19,7 @@
 #define WLGP_UNIT_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "host.h"
@@ -62,9 +63,15 @@ void env_host_stats(struct env *env, struct host_stats *out);
 void env_host_global_add(struct env *env, enum host_global which, uint32_t version);
 void env_host_global_remove(struct env *env, enum host_global which);
 void env_host_global_destroy(struct env *env, enum host_global which);
+/* host_release_buffers / host_get_log on the host's thread. */
+void env_host_release_buffers(struct env *env);
+void env_host_log(struct env *env, char *out, size_t size);
+void env_host_disconnect_client(struct env *env, int index);
 /* Guests the proxy is serving, and relay objects over all of them. */
 int env_proxy_guest_count(struct env *env);
 int env_proxy_object_count(struct env *env);
+/* Requests the proxy holds behind parked ones, over all guests. */
+int env_proxy_held_count(struct env *env);
 
 /* Polls cond(env, data) every millisecond for up to timeout_ms. */
 bool env_wait_until(struct env *env, bool (*cond)(struct env *env, void *data),

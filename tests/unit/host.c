@@ -4,7 +4,11 @@
  * keyboard, touch), zwp_tablet_manager_v2 (which announces a tablet, a tool
  * and a pad with a group and a ring: objects created by events), plus two
  * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1.
+ * With config.shm, libwayland's wl_shm, and buffers committed to surfaces
+ * are kept (and released on the next commit, or only on demand with
+ * config.hold_buffers).  Every request is logged in order.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,12 +46,18 @@ struct host {
 	} thunks[HOST_GLOBAL_COUNT];
 
 	struct wl_list pointers; /* wl_resource links */
+	struct wl_list held_buffers; /* held_buffer.link */
 	struct wl_listener client_created;
 	struct wl_protocol_logger *logger;
+	int next_client;
+	char log[HOST_LOG_SIZE];
+	size_t log_len;
 };
 
 struct host_client {
 	struct host *host;
+	int index;
+	bool bound_shm; /* a wl_registry.bind of wl_shm came */
 	struct wl_listener destroy;
 };
 
@@ -55,6 +65,18 @@ struct host_surface {
 	struct host *host;
 	struct wl_resource *resource;
 	struct wl_list callbacks; /* wl_resource links of frame callbacks */
+	bool attached;                 /* since the last commit */
+	struct wl_resource *pending;   /* the buffer attached, or NULL */
+	struct wl_listener pending_destroy;
+};
+
+/* A committed buffer not released yet. */
+struct held_buffer {
+	struct host *host;
+	struct host_surface *surface; /* NULL once the surface is gone */
+	struct wl_resource *buffer;
+	struct wl_listener destroy;
+	struct wl_list link; /* host.held_buffers */
 };
 
 static uint32_t
@@ -104,9 +126,99 @@ surface_handle_destroy(struct wl_client *client, struct wl_resource *resource)
 }
 
 static void
+held_buffer_free(struct held_buffer *held)
+{
+	held->host->stats.buffers_held--;
+	wl_list_remove(&held->destroy.link);
+	wl_list_remove(&held->link);
+	free(held);
+}
+
+static void
+handle_held_buffer_destroy(struct wl_listener *listener, void *data)
+{
+	struct held_buffer *held = wl_container_of(listener, held, destroy);
+	held_buffer_free(held);
+}
+
+static void
+held_buffer_release(struct held_buffer *held)
+{
+	wl_buffer_send_release(held->buffer);
+	held_buffer_free(held);
+}
+
+static void
+hold_buffer(struct host_surface *surface, struct wl_resource *buffer)
+{
+	struct host *host = surface->host;
+	struct held_buffer *held, *tmp;
+	wl_list_for_each_safe(held, tmp, &host->held_buffers, link) {
+		if (held->buffer == buffer)
+			return;
+		/* A compositor done with the previous buffer hands it back. */
+		if (!host->config.hold_buffers && held->surface == surface)
+			held_buffer_release(held);
+	}
+	held = calloc(1, sizeof(*held));
+	if (!held)
+		return;
+	held->host = host;
+	held->surface = surface;
+	held->buffer = buffer;
+	held->destroy.notify = handle_held_buffer_destroy;
+	wl_resource_add_destroy_listener(buffer, &held->destroy);
+	wl_list_insert(host->held_buffers.prev, &held->link);
+	host->stats.buffers_held++;
+}
+
+void
+host_release_buffers(struct host *host)
+{
+	struct held_buffer *held, *tmp;
+	wl_list_for_each_safe(held, tmp, &host->held_buffers, link)
+		held_buffer_release(held);
+}
+
+static void
+surface_set_pending(struct host_surface *surface, struct wl_resource *buffer)
+{
+	if (surface->pending)
+		wl_list_remove(&surface->pending_destroy.link);
+	surface->pending = buffer;
+	if (buffer)
+		wl_resource_add_destroy_listener(buffer, &surface->pending_destroy);
+}
+
+static void
+handle_pending_destroy(struct wl_listener *listener, void *data)
+{
+	struct host_surface *surface =
+		wl_container_of(listener, surface, pending_destroy);
+	wl_list_remove(&surface->pending_destroy.link);
+	surface->pending = NULL;
+}
+
+static void
 surface_handle_attach(struct wl_client *client, struct wl_resource *resource,
 		      struct wl_resource *buffer, int32_t x, int32_t y)
 {
+	struct host_surface *surface = wl_resource_get_user_data(resource);
+	surface_set_pending(surface, buffer);
+	surface->attached = true;
+}
+
+/* What the client drew: its first pixel. */
+static void
+note_buffer_commit(struct host *host, struct wl_resource *buffer)
+{
+	host->stats.buffer_commits++;
+	struct wl_shm_buffer *shm = wl_shm_buffer_get(buffer);
+	if (!shm)
+		return;
+	wl_shm_buffer_begin_access(shm);
+	host->stats.last_pixel = *(const uint32_t *)wl_shm_buffer_get_data(shm);
+	wl_shm_buffer_end_access(shm);
 }
 
 static void
@@ -143,6 +255,13 @@ surface_handle_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct host_surface *surface = wl_resource_get_user_data(resource);
 	struct host *host = surface->host;
+
+	if (surface->attached && surface->pending) {
+		note_buffer_commit(host, surface->pending);
+		hold_buffer(surface, surface->pending);
+	}
+	surface->attached = false;
+	surface_set_pending(surface, NULL);
 
 	struct wl_resource *cb, *tmp;
 	wl_resource_for_each_safe(cb, tmp, &surface->callbacks) {
@@ -214,6 +333,12 @@ surface_handle_resource_destroy(struct wl_resource *resource)
 		wl_list_remove(wl_resource_get_link(cb));
 		wl_list_init(wl_resource_get_link(cb));
 	}
+	surface_set_pending(surface, NULL);
+	struct held_buffer *held;
+	wl_list_for_each(held, &surface->host->held_buffers, link) {
+		if (held->surface == surface)
+			held->surface = NULL;
+	}
 	surface->host->stats.surfaces--;
 	free(surface);
 }
@@ -239,6 +364,7 @@ compositor_handle_create_surface(struct wl_client *client,
 	}
 	surface->host = host;
 	wl_list_init(&surface->callbacks);
+	surface->pending_destroy.notify = handle_pending_destroy;
 	wl_resource_set_implementation(surface->resource, &surface_impl, surface,
 				       surface_handle_resource_destroy);
 	host->stats.surfaces++;
@@ -725,6 +851,7 @@ handle_client_created(struct wl_listener *listener, void *data)
 	if (!hc)
 		return;
 	hc->host = host;
+	hc->index = host->next_client++;
 	hc->destroy.notify = handle_client_destroy;
 	wl_client_add_destroy_listener(client, &hc->destroy);
 	host->stats.clients++;
@@ -732,14 +859,73 @@ handle_client_created(struct wl_listener *listener, void *data)
 }
 
 static void
+log_request(struct host *host, const struct wl_protocol_logger_message *message)
+{
+	struct wl_client *client = wl_resource_get_client(message->resource);
+	struct wl_listener *l = wl_client_get_destroy_listener(client,
+							       handle_client_destroy);
+	struct host_client *hc = l ? wl_container_of(l, hc, destroy) : NULL;
+	size_t room = sizeof(host->log) - host->log_len;
+	int n = snprintf(host->log + host->log_len, room, "%d:%s.%s ",
+			 hc ? hc->index : -1,
+			 wl_resource_get_class(message->resource),
+			 message->message->name);
+	if (n > 0 && (size_t)n < room)
+		host->log_len += (size_t)n;
+}
+
+void
+host_disconnect_client(struct host *host, int index)
+{
+	struct wl_client *client, *found = NULL;
+	wl_client_for_each(client, wl_display_get_client_list(host->display)) {
+		struct wl_listener *l = wl_client_get_destroy_listener(client,
+							handle_client_destroy);
+		struct host_client *hc = l ? wl_container_of(l, hc, destroy) : NULL;
+		if (hc && hc->index == index)
+			found = client;
+	}
+	if (found)
+		wl_client_destroy(found);
+}
+
+void
+host_get_log(struct host *host, char *out, size_t size)
+{
+	snprintf(out, size, "%.*s", (int)host->log_len, host->log);
+}
+
+static void
+delay_first_shm_bind(struct host *host, struct wl_client *client)
+{
+	struct wl_listener *l = wl_client_get_destroy_listener(client,
+							       handle_client_destroy);
+	struct host_client *hc = l ? wl_container_of(l, hc, destroy) : NULL;
+	if (!hc || hc->bound_shm || host->config.shm_bind_delay_ms <= 0)
+		return;
+	hc->bound_shm = true;
+	/* What earlier requests queued (a guest's globals) goes out now;
+	 * the formats this bind sends come after the sleep. */
+	wl_display_flush_clients(host->display);
+	usleep((useconds_t)host->config.shm_bind_delay_ms * 1000);
+}
+
+static void
 protocol_logger(void *user_data, enum wl_protocol_logger_type direction,
 		const struct wl_protocol_logger_message *message)
 {
 	struct host *host = user_data;
+	if (direction == WL_PROTOCOL_LOGGER_REQUEST)
+		log_request(host, message);
 	if (direction == WL_PROTOCOL_LOGGER_REQUEST &&
 	    strcmp(wl_resource_get_class(message->resource), "wl_display") == 0 &&
 	    strcmp(message->message->name, "sync") == 0)
 		host->stats.sync_requests++;
+	if (direction == WL_PROTOCOL_LOGGER_REQUEST &&
+	    strcmp(message->message->name, "bind") == 0 &&
+	    message->arguments_count >= 2 && message->arguments[1].s &&
+	    strcmp(message->arguments[1].s, "wl_shm") == 0)
+		delay_first_shm_bind(host, wl_resource_get_client(message->resource));
 }
 
 struct host *
@@ -750,8 +936,12 @@ host_create(const struct host_config *config, const char *socket_name)
 		return NULL;
 	host->config = *config;
 	wl_list_init(&host->pointers);
+	wl_list_init(&host->held_buffers);
 	host->display = wl_display_create();
-	if (!host->display || wl_display_add_socket(host->display, socket_name) < 0) {
+	if (!host->display || wl_display_add_socket(host->display, socket_name) < 0 ||
+	    (config->shm && wl_display_init_shm(host->display) < 0) ||
+	    (config->shm_extra_format &&
+	     !wl_display_add_shm_format(host->display, config->shm_extra_format))) {
 		host_destroy(host);
 		return NULL;
 	}

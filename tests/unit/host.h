@@ -11,6 +11,7 @@
 #define WLGP_UNIT_HOST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct host;
@@ -56,6 +57,18 @@ struct host_config {
 	/* wl_surface.commit sends wl_pointer.enter(surface) to every pointer
 	 * of the committing client. */
 	bool pointer_enter_on_commit;
+	/* libwayland's own wl_shm (argb8888, xrgb8888). */
+	bool shm;
+	/* Keep every committed buffer until host_release_buffers, as a
+	 * compositor that never hands buffers back; otherwise a buffer is
+	 * released when the next one is committed to its surface. */
+	bool hold_buffers;
+	/* Also advertise this wl_shm format (0: none). */
+	uint32_t shm_extra_format;
+	/* Each client's first wl_registry.bind of wl_shm (the proxy's own):
+	 * flush what every client has been sent so far, then sleep this long
+	 * before binding, so its format list comes late. */
+	int shm_bind_delay_ms;
 };
 
 /* Counters, read as a copy on the host thread (host_get_stats). */
@@ -81,6 +94,9 @@ struct host_stats {
 	int rings_destroyed;
 	int tablet_objects;      /* tablet/tool/pad/group/ring alive now */
 	int errors_posted;
+	int buffer_commits;      /* commits with a buffer attached */
+	uint32_t last_pixel;     /* first pixel of the last committed buffer */
+	int buffers_held;        /* committed, not released, not destroyed */
 	int binds_after_remove;  /* binds of a global already wl_global_remove'd */
 };
 
@@ -94,6 +110,19 @@ struct wl_event_loop *host_get_event_loop(struct host *host);
 void host_dispatch(struct host *host);
 
 void host_get_stats(struct host *host, struct host_stats *out);
+/* Drops host client `index` (numbered as in the log) as a compositor
+ * that closes a connection. */
+void host_disconnect_client(struct host *host, int index);
+
+/* Sends wl_buffer.release for every buffer held. */
+void host_release_buffers(struct host *host);
+
+/* Every request the host received, in order, as "N:interface.request "
+ * where N numbers the host's clients from 0 in connection order; cut off
+ * at HOST_LOG_SIZE. */
+#define HOST_LOG_SIZE 16384
+void host_get_log(struct host *host, char *out, size_t size);
+
 /* Creates (again) a global; false if it exists or cannot be created. */
 bool host_global_add(struct host *host, enum host_global which, uint32_t version);
 /* wl_global_remove: clients are told, binds still succeed until destroy. */
