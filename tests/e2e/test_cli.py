@@ -10,7 +10,8 @@ import wlgp
 
 
 def test_command_exit_status(wl, host, proxy_bin):
-    proc = wl.spawn_proxy(wl.proxy_argv("cmd-0", host, ["--", "sh", "-c", "exit 7"]))
+    proc = wl.spawn_proxy(wl.proxy_argv("cmd-0", host, ["--", "sh", "-c", "exit 7"]),
+                          expect_exit=7)
     rc = proc.wait(10)
     assert rc == 7, proc.describe()
 
@@ -33,9 +34,9 @@ def test_command_sees_proxy_display(wl, host, proxy_bin):
 
 
 def test_second_proxy_refused(wl, host, proxy):
-    second = wl.start_proxy(host, socket_name=proxy.socket, wait=False)
+    second = wl.start_proxy(host, socket_name=proxy.socket, wait=False, expect_exit=1)
     rc = second.wait(10)
-    assert rc is not None and rc != 0, second.describe()
+    assert rc == 1, second.describe()
     assert proxy.socket in second.stderr(), \
         "error message does not mention the socket:\n" + second.describe()
     # The first one is untouched.

@@ -342,7 +342,7 @@ def test_socket_activation_refuses_its_own_socket_as_host(wl, proxy_bin, notify)
     env["NOTIFY_SOCKET"] = notify.path
     env["WAYLAND_DISPLAY"] = "wayland-self"
     argv = activation_argv(wl, path, wl.proxy_argv(None, None, kind="direct"), env)
-    proxy = wl.spawn_proxy(argv, env=env)
+    proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
     wait_for_path(path, proxy)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(str(path))
@@ -362,7 +362,7 @@ def test_socket_activation_wrong_socket_kind(wl, host, proxy_bin, notify):
     env["NOTIFY_SOCKET"] = notify.path
     argv = activation_argv(wl, path, wl.proxy_argv(None, host), env)
     argv.insert(1, "--datagram")
-    proxy = wl.spawn_proxy(argv, env=env)
+    proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
     wait_for_path(path, proxy)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.sendto(b"x", str(path))

@@ -120,7 +120,8 @@ def test_keymap_override_file(wl, seat, tmp_path):
     ("", r"needs a file or RMLVO"),
 ])
 def test_keymap_override_bad_syntax(wl, host, spec, message):
-    proc = wl.spawn_proxy(wl.proxy_argv(wl.unique("guest"), host, ["--keymap", spec]))
+    proc = wl.spawn_proxy(wl.proxy_argv(wl.unique("guest"), host, ["--keymap", spec]),
+                          expect_exit=1)
     assert proc.wait(10) == 1, proc.describe()
     assert re.search(message, proc.stderr()), proc.describe()
 
@@ -129,8 +130,9 @@ def test_keymap_override_bad_syntax(wl, host, spec, message):
 def test_keymap_override_that_does_not_compile(wl, host, spec):
     """An override that does not compile stops the proxy at start-up, with
     the reason, rather than giving guests something else."""
-    proc = wl.spawn_proxy(wl.proxy_argv(wl.unique("guest"), host, ["--keymap", spec]))
-    assert proc.wait(10) not in (None, 0), proc.describe()
+    proc = wl.spawn_proxy(wl.proxy_argv(wl.unique("guest"), host, ["--keymap", spec]),
+                          expect_exit=1)
+    assert proc.wait(10) == 1, proc.describe()
     assert "--keymap" in proc.stderr(), proc.describe()
 
 

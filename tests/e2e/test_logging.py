@@ -100,24 +100,25 @@ def test_levels(wl, host, proxy_bin):
 
 
 def test_bad_level_is_refused(wl, host, proxy_bin):
-    bad = wl.spawn_proxy(wl.proxy_argv("bad-0", host, at_level("chatty")))
+    bad = wl.spawn_proxy(wl.proxy_argv("bad-0", host, at_level("chatty")), expect_exit=1)
     assert bad.wait(10) == 1, bad.describe()
     assert "unknown log level 'chatty'" in bad.stderr()
     env = wl.base_env()
     env["WLGP_LOG_LEVEL"] = "loud"
     bad = wl.spawn_proxy([a for a in wl.proxy_argv("bad-1", host) if a != "--verbose"],
-                         env=env)
+                         env=env, expect_exit=1)
     assert bad.wait(10) == 1, bad.describe()
     assert "WLGP_LOG_LEVEL=loud" in bad.stderr()
 
 
-def journal_proxy(wl, argv, journal_file, matching=True, name="proxy"):
+def journal_proxy(wl, argv, journal_file, matching=True, name="proxy", expect_exit=0):
     """The proxy with stderr in journal_file and JOURNAL_STREAM naming it,
     as systemd sets it for StandardError=journal (or naming something else:
     a variable inherited by a process whose stderr went elsewhere)."""
     stream = '$(stat -L -c %d:%i /proc/self/fd/2)' if matching else "1:1"
     script = f'exec 2>"$0"; JOURNAL_STREAM={stream} exec "$@"'
-    return wl.spawn_proxy(["sh", "-c", script, str(journal_file)] + argv, name=name)
+    return wl.spawn_proxy(["sh", "-c", script, str(journal_file)] + argv, name=name,
+                          expect_exit=expect_exit)
 
 
 def test_journal_format(wl, host, proxy_bin, clients_dir):
@@ -135,7 +136,7 @@ def test_journal_format(wl, host, proxy_bin, clients_dir):
 
     # A second server on the same socket fails with an error line.
     second = journal_proxy(wl, wl.proxy_argv(sock, host), wl.logdir / "journal2.stream",
-                           name="second")
+                           name="second", expect_exit=1)
     assert second.wait(10) == 1, second.describe()
     os.kill(proxy.pid, signal.SIGTERM)
     assert proxy.wait(10) == 0, proxy.describe()

@@ -88,9 +88,9 @@ def test_auto_picks_the_device(wl, host, proxy_bin):
 def test_unknown_context_name_is_explained(wl, host, proxy_bin):
     argv = wl.proxy_argv("named-0", host, kind="virtwl",
                          extra=["--virtwl-context-name", "nosuchname"])
-    proc = wl.spawn_proxy(argv)
+    proc = wl.spawn_proxy(argv, expect_exit=1)
     rc = proc.wait(10)
-    assert rc not in (None, 0), proc.describe()
+    assert rc == 1, proc.describe()
     assert "host refused the connection to 'nosuchname'" in proc.stderr(), proc.describe()
     assert "--wayland-sock" in proc.stderr(), proc.describe()
 
@@ -98,9 +98,9 @@ def test_unknown_context_name_is_explained(wl, host, proxy_bin):
 def test_missing_device_is_explained(wl, host, proxy_bin):
     argv = wl.proxy_argv("nodev-0", host, kind="virtwl",
                          extra=["--virtwl-device", "/dev/nonexistent-wl0"])
-    proc = wl.spawn_proxy(argv)
+    proc = wl.spawn_proxy(argv, expect_exit=1)
     rc = proc.wait(10)
-    assert rc not in (None, 0), proc.describe()
+    assert rc == 1, proc.describe()
     assert "no virtio-wayland device at /dev/nonexistent-wl0" in proc.stderr(), \
         proc.describe()
     assert "CONFIG_VIRTIO_WL" in proc.stderr(), proc.describe()

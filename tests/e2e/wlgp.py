@@ -416,10 +416,15 @@ class WlEnv:
             argv.append("--verbose")
         return argv + list(extra)
 
-    def spawn_proxy(self, argv, name="proxy", env=None):
-        """Start a proxy process (any command line); it is checked at teardown."""
+    def spawn_proxy(self, argv, name="proxy", env=None, expect_exit=0):
+        """Start a proxy process (any command line); it is checked at
+        teardown (finish_proxies): whenever it exits, on its own during the
+        test or on the teardown's SIGTERM, its status must be expect_exit.
+        A test that expects another status says so here (or sets
+        proc.expected_exit before its teardown)."""
         proc = self.spawn(name, argv, env or self.base_env())
         proc.is_proxy = True
+        proc.expected_exit = expect_exit
         # Under the emulator: its stats are checked at teardown.
         proc.emulator_stats = None
         if Path(str(argv[0])).name == "wl0-emulator" and "--stats" in argv:
@@ -427,9 +432,10 @@ class WlEnv:
         return proc
 
     def start_proxy(self, host, socket_name=None, extra=(), wait=True, timeout=15,
-                    kind=None):
+                    kind=None, expect_exit=0):
         socket_name = socket_name or self.unique("guest")
-        proc = self.spawn_proxy(self.proxy_argv(socket_name, host, extra, kind))
+        proc = self.spawn_proxy(self.proxy_argv(socket_name, host, extra, kind),
+                                expect_exit=expect_exit)
         proc.socket = socket_name
         proc.socket_path = socket_path(self.runtime_dir, socket_name)
         if wait:
@@ -487,13 +493,22 @@ class WlEnv:
 
     # -- teardown
     def finish_proxies(self, term_timeout=5.0):
-        """SIGTERM every proxy still running and check it exits with 0, and
-        that no proxy printed a sanitizer report.  Returns the problems."""
+        """Every proxy of the test must have exited with the status it was
+        expected to (proc.expected_exit, 0 unless the test said otherwise),
+        at whatever time it exited: one that died mid-test fails the test
+        even if nothing the test looked at noticed.  Proxies still running
+        get SIGTERM and must exit with 0 (and must not have been expected
+        to exit on their own).  No proxy may have printed a sanitizer
+        report.  Returns the problems."""
         problems = []
         for proc in self.procs:
             if not getattr(proc, "is_proxy", False):
                 continue
+            expected = getattr(proc, "expected_exit", 0)
             if proc.alive():
+                if expected != 0:
+                    problems.append(f"{proc.name} still running at teardown (expected: "
+                                    f"{exit_status(expected)})")
                 try:
                     os.kill(proc.pid, signal.SIGTERM)
                 except ProcessLookupError:
@@ -502,7 +517,11 @@ class WlEnv:
                 if rc is None:
                     problems.append(f"{proc.name} still running {term_timeout}s after SIGTERM")
                 elif rc != 0:
-                    problems.append(f"{proc.name} exited with {rc} on SIGTERM at teardown")
+                    problems.append(f"{proc.name} {exit_status(rc)} on SIGTERM at teardown")
+            elif proc.returncode != expected:
+                problems.append(f"{proc.name} {exit_status(proc.returncode)} during the "
+                                f"test (expected: {exit_status(expected)}); stderr ends "
+                                f"{tail(proc.stderr(), 5)!r}")
             m = SANITIZER_RE.search(proc.stderr())
             if m:
                 problems.append(f"{proc.name} printed a sanitizer report ({m[0]!r})")
@@ -520,6 +539,17 @@ class WlEnv:
                 pass
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
         shutil.rmtree(self.config_home, ignore_errors=True)
+
+
+def exit_status(rc):
+    """Popen's returncode in words (negative: killed by that signal)."""
+    if rc is not None and rc < 0:
+        try:
+            name = signal.Signals(-rc).name
+        except ValueError:
+            name = f"signal {-rc}"
+        return f"killed by {name}"
+    return f"exited with {rc}"
 
 
 def host_answer(rejection):
