@@ -491,6 +491,15 @@ class WlEnv:
             raise AssertionError(f"weston-screenshooter failed:\n{proc.describe()}")
         return decode_png(shots[-1])
 
+    # -- what the host receives
+    def proto_stream(self, host):
+        """weston's protocol debug stream (weston-debug proto) of `host`
+        from now on, into a file: see ProtoStream."""
+        path = self.logdir / f"{self.unique('proto')}.txt"
+        proc = self.spawn("weston-debug", ["weston-debug", "-o", str(path), "proto"],
+                          self.client_env(host.socket))
+        return ProtoStream(proc, path)
+
     # -- teardown
     def finish_proxies(self, term_timeout=5.0):
         """Every proxy of the test must have exited with the status it was
@@ -539,6 +548,41 @@ class WlEnv:
                 pass
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
         shutil.rmtree(self.config_home, ignore_errors=True)
+
+
+PROTO_LINE_RE = re.compile(
+    r"^\[(?P<time>[^\]]+)\]\[proto\] client (?P<client>0x[0-9a-f]+) "
+    r"(?P<dir>rq|ev) (?P<iface>\w+)@(?P<id>\d+)\.(?P<msg>\w+)\((?P<args>.*)\)$")
+
+
+class ProtoStream:
+    """weston-debug proto running against a host: every request and event
+    of every one of its clients, as the host sees them.  Clients are told
+    apart by weston's pointer for them; through the proxy each guest client
+    is a host client of its own."""
+
+    def __init__(self, proc, path):
+        self.proc = proc
+        self.path = path
+
+    def mark(self):
+        """A point in the stream (its size now), for messages() after it."""
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def messages(self, start=0, end=None):
+        """[(client, 'rq'|'ev', interface, id, message, args)] between two
+        marks."""
+        data = self.path.read_bytes()[start:end].decode(errors="replace")
+        out = []
+        for line in data.splitlines():
+            m = PROTO_LINE_RE.match(line)
+            if m:
+                out.append((m["client"], m["dir"], m["iface"], int(m["id"]), m["msg"],
+                            m["args"]))
+        return out
+
+    def stop(self):
+        self.proc.stop()
 
 
 def exit_status(rc):
