@@ -146,6 +146,10 @@ choose_host_buffer(struct surface_state *s, struct shm_buffer *buf,
 	 * that outruns it.  The host releases the previous buffer as soon as
 	 * it has taken the next one, so the wait is short. */
 	while ((status = ring_commit(&s->ring, &geo, damage, &index, copy)) == RING_FULL) {
+		wlgp_debug("copy: client %d surface %u commit %u: held back, the "
+			   "host holds all %d buffers", (int)gc->pid,
+			   wl_resource_get_id(s->ro->resource), s->commits,
+			   SURFACE_HOST_BUFFERS);
 		if (!guest_client_wait_host(gc, ring_has_idle_slot, &s->ring,
 					    RELEASE_TIMEOUT_MS)) {
 			if (guest_client_host_alive(gc))

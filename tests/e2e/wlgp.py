@@ -1081,6 +1081,18 @@ COPY_RE = re.compile(
     re.M)
 
 
+HOLD_RE = re.compile(
+    r"^wl-guest-proxy: debug: copy: client (?P<pid>\d+) surface (?P<surface>\d+) "
+    r"commit (?P<commit>\d+): held back, the host holds all (?P<n>\d+) buffers$", re.M)
+
+
+def parse_hold_lines(text, pid, surface):
+    """Commits the proxy held back (every host buffer busy), from its
+    `copy:` debug lines."""
+    return [int(m["commit"]) for m in HOLD_RE.finditer(text)
+            if int(m["pid"]) == pid and int(m["surface"]) == surface]
+
+
 def parse_copy_lines(text, pid=None, surface=None):
     """The proxy's `copy:` lines as dicts, optionally for one client/surface."""
     out = []
