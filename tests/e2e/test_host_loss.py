@@ -19,8 +19,12 @@ def test_host_dies_and_comes_back(wl, host, proxy, clients_dir):
     assert pattern.wait(5) is not None, "client not disconnected:\n" + pattern.describe()
     assert pattern.returncode != 0, pattern.describe()
     assert shm.wait(5) is not None, "client not disconnected:\n" + shm.describe()
-    # ...but the proxy keeps running and listening.
+    # ...but the proxy keeps running and listening, and says it retries.
     assert proxy.alive(), proxy.describe()
+    proxy.wait_for_output(
+        r"^wl-guest-proxy: warning: host compositor .+ went away: "
+        r"disconnecting its clients; still listening and retrying every 1000 ms$",
+        5, stream="stderr")
     assert wlgp.socket_accepts(proxy.socket_path)
 
     # A client arriving while there is no host is turned away, quickly.
@@ -31,8 +35,13 @@ def test_host_dies_and_comes_back(wl, host, proxy, clients_dir):
         "globals listed with no host behind the proxy:\n" + orphan.describe()
     assert proxy.alive(), proxy.describe()
 
-    # A new host on the same socket name serves new clients.
+    # A new host on the same socket name serves new clients.  The proxy
+    # finds it by itself (no client asked yet): its retries went on all
+    # the while the host was down.
     new_host = wl.start_host(socket_name=host.socket)
+    proxy.wait_for_output(
+        r"^wl-guest-proxy: host compositor .+ is back; "
+        r"serving clients again$", 10, stream="stderr")
     info = wl.run(["wayland-info"], proxy, timeout=10)
     assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
     wlgp.start_pattern(wl, proxy, ["--seed", "5"])
