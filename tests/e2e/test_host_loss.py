@@ -1,11 +1,14 @@
 """The host compositor dies: clients go, the proxy stays, a new host works."""
 
+import re
 import signal
 
 import wlgp
 
 
-def test_host_dies_and_comes_back(wl, host, proxy, clients_dir):
+def test_host_dies_and_comes_back(wl, host, proxy_bin, clients_dir):
+    # --verbose: each retry that finds no host is a debug line.
+    proxy = wlgp.start_verbose_proxy(wl, host)
     pattern = wl.test_client("pattern-client", ["--animate", "--size", "200x150"], proxy)
     pattern.wait_for_output(r"^READY", 10)
     shm = wl.client(["weston-simple-shm"], proxy)
@@ -35,9 +38,13 @@ def test_host_dies_and_comes_back(wl, host, proxy, clients_dir):
         "globals listed with no host behind the proxy:\n" + orphan.describe()
     assert proxy.alive(), proxy.describe()
 
-    # A new host on the same socket name serves new clients.  The proxy
-    # finds it by itself (no client asked yet): its retries went on all
-    # the while the host was down.
+    # It goes on retrying while there is no host...
+    retry = r"^wl-guest-proxy: debug: host compositor still unavailable: "
+    assert wlgp.wait_until(
+        lambda: len(re.findall(retry, proxy.stderr(), re.M)) >= 2, 10), proxy.describe()
+
+    # ...so a new host on the same socket name is found by the proxy by
+    # itself (no client asked yet), and serves new clients.
     new_host = wl.start_host(socket_name=host.socket)
     proxy.wait_for_output(
         r"^wl-guest-proxy: host compositor .+ is back; "
