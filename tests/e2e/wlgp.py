@@ -421,7 +421,10 @@ class WlEnv:
         teardown (finish_proxies): whenever it exits, on its own during the
         test or on the teardown's SIGTERM, its status must be expect_exit.
         A test that expects another status says so here (or sets
-        proc.expected_exit before its teardown)."""
+        proc.expected_exit before its teardown).  The status is the one
+        the spawned process reports (Popen's returncode): a signal's death
+        is -N, but 128+N under the emulator, which exits with its child's
+        status as a shell does."""
         proc = self.spawn(name, argv, env or self.base_env())
         proc.is_proxy = True
         proc.expected_exit = expect_exit
