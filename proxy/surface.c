@@ -233,6 +233,12 @@ surface_park_commit(struct surface_state *s, union wl_argument *args)
 {
 	if (!relay_hold_request(s->ro, WL_SURFACE_COMMIT, args))
 		return;
+	/* The commit number it will have once it runs (the tests pair this
+	 * line with that commit's copy line). */
+	wlgp_debug("copy: client %d surface %u commit %u: held back, the "
+		   "host holds all %d buffers", (int)s->ro->client->pid,
+		   wl_resource_get_id(s->ro->resource), s->commits + 1,
+		   SURFACE_HOST_BUFFERS);
 	s->parked = true;
 	hold_park(s->ro->client, RELEASE_TIMEOUT_MS,
 		  "the host compositor holds all %d buffers of wl_surface@%u "

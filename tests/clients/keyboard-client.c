@@ -4,9 +4,11 @@
  *
  * On every wl_keyboard.keymap it checks the fd the way the protocol lets a
  * client use it (wl_keyboard v7: mapped MAP_PRIVATE) and prints
- *   KEYMAP format=F size=S filesize=N rdonly=0|1 seals=LIST nul=0|1 compiled=0|1 layout=NAME
+ *   KEYMAP format=F size=S filesize=N rdonly=0|1 seals=LIST nul=0|1 compiled=0|1 file=DEV:INO layout=NAME
  * (seals: a comma-separated subset of shrink,grow,write,seal, or none;
- * nul: the text ends with its NUL at size-1 and has none before).
+ * nul: the text ends with its NUL at size-1 and has none before; file:
+ * the fd's st_dev and st_ino, which tell whether two clients got the same
+ * memfd).
  * Then "ENTER" when it gets the keyboard focus, and for every key pressed
  *   KEY sym=NAME utf8=HEX
  * (the keysym's name from the keymap it compiled, the UTF-8 it gives as
@@ -76,7 +78,8 @@ keyboard_keymap(void *data, struct wl_keyboard *kb, uint32_t format, int fd,
 {
 	struct app *app = data;
 	struct stat st;
-	long long filesize = fstat(fd, &st) == 0 ? (long long)st.st_size : -1;
+	bool have_st = fstat(fd, &st) == 0;
+	long long filesize = have_st ? (long long)st.st_size : -1;
 	int acc = fcntl(fd, F_GETFL) & O_ACCMODE;
 
 	printf("KEYMAP format=%u size=%u filesize=%lld rdonly=%d seals=", format,
@@ -109,7 +112,9 @@ keyboard_keymap(void *data, struct wl_keyboard *kb, uint32_t format, int fd,
 				strerror(errno));
 		}
 	}
-	printf(" nul=%d compiled=%d layout=%s\n", nul, compiled, layout);
+	printf(" nul=%d compiled=%d file=%llu:%llu layout=%s\n", nul, compiled,
+	       have_st ? (unsigned long long)st.st_dev : 0,
+	       have_st ? (unsigned long long)st.st_ino : 0, layout);
 	close(fd);
 }
 

@@ -47,7 +47,8 @@ def clients_dir():
 
 @pytest.fixture(scope="session")
 def host_tools():
-    missing = [t for t in ("weston", "weston-screenshooter", "wayland-info", "convert")
+    missing = [t for t in ("weston", "weston-screenshooter", "weston-debug", "wayland-info",
+                           "convert")
                if shutil.which(t) is None]
     if missing:
         pytest.fail(f"missing host tools: {missing}", pytrace=False)

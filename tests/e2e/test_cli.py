@@ -10,9 +10,21 @@ import wlgp
 
 
 def test_command_exit_status(wl, host, proxy_bin):
-    proc = wl.spawn_proxy(wl.proxy_argv("cmd-0", host, ["--", "sh", "-c", "exit 7"]))
+    proc = wl.spawn_proxy(wl.proxy_argv("cmd-0", host, ["--", "sh", "-c", "exit 7"]),
+                          expect_exit=7)
     rc = proc.wait(10)
     assert rc == 7, proc.describe()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_command_killed_by_signal(wl, host, proxy_bin, sig):
+    """COMMAND killed by signal N: the proxy exits with 128+N, as a shell
+    reports it."""
+    proc = wl.spawn_proxy(wl.proxy_argv(f"cmd-sig-{sig}", host,
+                                        ["--", "sh", "-c", f"kill -{sig.name[3:]} $$"]),
+                          expect_exit=128 + sig)
+    rc = proc.wait(10)
+    assert rc == 128 + sig, proc.describe()
 
 
 def test_command_runs_on_proxy_socket(wl, host, proxy_bin):
@@ -33,9 +45,9 @@ def test_command_sees_proxy_display(wl, host, proxy_bin):
 
 
 def test_second_proxy_refused(wl, host, proxy):
-    second = wl.start_proxy(host, socket_name=proxy.socket, wait=False)
+    second = wl.start_proxy(host, socket_name=proxy.socket, wait=False, expect_exit=1)
     rc = second.wait(10)
-    assert rc is not None and rc != 0, second.describe()
+    assert rc == 1, second.describe()
     assert proxy.socket in second.stderr(), \
         "error message does not mention the socket:\n" + second.describe()
     # The first one is untouched.
@@ -91,5 +103,27 @@ def test_defaults(wl, host, proxy_bin):
     proxy.socket_path = wl.runtime_dir / "wayland-0"
     wlgp.wait_for_socket(proxy.socket_path, proxy, 15)
     assert (wl.runtime_dir / "wayland-0.lock").exists()
+    info = wl.run(["wayland-info"], proxy, timeout=10)
+    assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
+
+
+@pytest.mark.parametrize("option", [["--transport", "auto"], []], ids=["auto", "default"])
+def test_auto_without_device_is_direct(wl, host, proxy_bin, option):
+    """--transport auto (and no --transport: auto is the default) on a
+    machine without /dev/wl0: the direct transport, said in the start-up
+    line, and clients are served.  Not under the emulator, whatever the
+    suite's transport: this is the machine without the device."""
+    assert not os.path.exists("/dev/wl0"), \
+        "this machine has /dev/wl0: auto would pick the device"
+    name = "auto-direct"
+    argv = [str(proxy_bin), "--socket", name] + option + \
+        ["--host-display", host.socket]
+    proxy = wl.spawn_proxy(argv)
+    proxy.socket = name
+    proxy.socket_path = wl.runtime_dir / name
+    wlgp.wait_for_socket(proxy.socket_path, proxy, 15)
+    proxy.wait_for_output(
+        rf"^wl-guest-proxy: listening on {proxy.socket_path}, relaying to "
+        rf"{host.socket_path} over the direct transport$", 5, stream="stderr")
     info = wl.run(["wayland-info"], proxy, timeout=10)
     assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()

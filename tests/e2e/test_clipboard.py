@@ -11,8 +11,10 @@ through a window of its own that takes the keyboard focus (seat_host.py
 explains why that needs a keyboard on the seat).
 """
 
+import os
 import random
 import re
+import select
 import signal
 import time
 
@@ -192,22 +194,54 @@ def test_reader_exits_early(wl, weston, direction, tmp_path):
     check_send_rejections(proxy, most=3 if direction == "guest_to_host" else 0)
 
 
+def read_fifo(fd, want, timeout, opened=False):
+    """Reads from the non-blocking fifo fd until `want` bytes (None: its end
+    of file) or the timeout.  A read of nothing is the end of file once a
+    writer has had it open (`opened`, or data came).  Returns the bytes."""
+    got = bytearray()
+    deadline = time.monotonic() + timeout
+    while (want is None or len(got) < want) and time.monotonic() < deadline:
+        r, _w, _x = select.select([fd], [], [], 0.1)
+        if not r:
+            continue
+        chunk = os.read(fd, 1 << 20)
+        if chunk:
+            got += chunk
+            opened = True
+        elif opened:
+            break  # end of file: the writer closed it
+        else:
+            time.sleep(0.02)  # nobody has it open for writing yet
+    return bytes(got)
+
+
 def test_writer_killed_mid_transfer(wl, weston, tmp_path):
-    """The guest app serving a 32 MiB paste is killed while the host's
-    reader is still waiting to read: the host gets a prefix of the data and
-    an end of file, and the proxy carries on."""
+    """The guest app serving a 32 MiB paste is killed mid-transfer: the
+    host's wl-paste gets what was relayed before the kill (a non-empty
+    prefix, byte-exact) and then an end of file, exits 0 as it does for any
+    paste, and the proxy carries on."""
     proxy = wl.start_proxy(weston)
     data = blob()
     writer = copy(wl, proxy, data, "application/octet-stream", tmp_path)
-    out = tmp_path / "partial"
-    # The reader sleeps first, so the guest's writer blocks on a full pipe.
-    reader = wl.client(["sh", "-c", f"wl-paste -n -t application/octet-stream | "
-                        f"(sleep 2; cat > {out})"], weston, name="slow-paste")
-    time.sleep(1.0)
-    writer.signal_group(signal.SIGKILL)
-    assert reader.wait(30) == 0, reader.describe()
-    got = out.read_bytes()
-    assert len(got) < len(data) and got == data[:len(got)], len(got)
+    fifo = tmp_path / "paste.fifo"
+    os.mkfifo(fifo)
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        # exec: the Proc's status is wl-paste's own.
+        reader = wl.client(["sh", "-c", f"exec wl-paste -n -t application/octet-stream "
+                            f"> {fifo}"], weston, name="wl-paste")
+        # 256 KiB crossed the proxy before the kill: more than the pipes
+        # on the way hold, so the guest writer is blocked mid-blob.
+        before = read_fifo(fd, 256 << 10, 20)
+        assert len(before) >= 256 << 10, f"{len(before)} bytes:\n" + reader.describe()
+        writer.signal_group(signal.SIGKILL)
+        writer.wait(5)
+        got = before + read_fifo(fd, None, 30, opened=True)
+    finally:
+        os.close(fd)
+    assert reader.wait(10) == 0, reader.describe()
+    assert len(got) < len(data), "the whole blob arrived: the writer was not killed mid-way"
+    check_same(got, data[:len(got)], "prefix before the writer was killed")
     round_trip(wl, weston, proxy, "guest_to_host", "short", tmp_path)
     round_trip(wl, weston, proxy, "host_to_guest", "short", tmp_path)
 

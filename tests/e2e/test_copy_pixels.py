@@ -49,7 +49,7 @@ MODES = {
     # commits as fast as buffers come back, not paced by frame callbacks:
     # the proxy must hold a commit back while the host still holds all of
     # the surface's host buffers (copy/buffer_ring.h, RING_FULL)
-    "no-frame-wait": dict(frames=200, no_frame_wait=True),
+    "no-frame-wait": dict(frames=400, no_frame_wait=True),
 }
 
 
@@ -79,7 +79,10 @@ def test_copied_pixels_exact(wl, proxy_bin, mode):
     control_spec = wlgp.DamageSpec(**{**params, "buffers": max(spec.buffers, 3)})
     host = wl.start_host()
     control = wl.start_host()
-    proxy = wl.start_proxy(host)
+    # --verbose where the mode is about holding commits back: the proxy
+    # says when it did (asserted below).
+    proxy = wlgp.start_verbose_proxy(wl, host) if spec.no_frame_wait else \
+        wl.start_proxy(host)
 
     proxied = wlgp.spawn_damage_client(wl, proxy, spec)
     direct = wlgp.spawn_damage_client(wl, control, control_spec)
@@ -104,6 +107,10 @@ def test_copied_pixels_exact(wl, proxy_bin, mode):
         pytest.fail("outside the client's area the proxied screen differs from the "
                     f"direct one: {wlgp.compare_rgb(shot[2], shot_direct[2], shot[0])}")
 
+    if spec.no_frame_wait:
+        held = wlgp.parse_hold_lines(proxy.stderr(), proxied.pid, out["surface"])
+        assert held, ("the ring never filled: no commit was held back, so the "
+                      "picture says nothing about held commits\n" + proxy.describe())
     assert proxied.alive(), proxied.describe()
     assert proxy.alive(), proxy.describe()
 

@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import time
 from pathlib import Path
@@ -221,23 +222,53 @@ class NotifyListener:
                 data, anc, _flags, _addr = self.sock.recvmsg(4096, socket.CMSG_SPACE(12))
             except socket.timeout:
                 continue
-            pid = None
-            for level, kind, cdata in anc:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
-                    pid = int.from_bytes(cdata[:4], "little")
-            fields = dict(line.split("=", 1) for line in data.decode().splitlines()
-                          if "=" in line)
-            self.messages.append((pid, fields))
+            self._keep(data, anc)
+
+    def _keep(self, data, anc):
+        pid = None
+        for level, kind, cdata in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                pid = int.from_bytes(cdata[:4], "little")
+        fields = dict(line.split("=", 1) for line in data.decode().splitlines()
+                      if "=" in line)
+        self.messages.append((pid, fields))
+
+    def drain(self):
+        """Every notification sent so far (a sender's datagrams are queued
+        before its sendmsg returns, so once it has exited or been seen past
+        a point, this holds everything it sent before); returns all
+        messages kept."""
+        self.sock.setblocking(False)
+        try:
+            while True:
+                try:
+                    data, anc, _flags, _addr = self.sock.recvmsg(
+                        4096, socket.CMSG_SPACE(12))
+                except BlockingIOError:
+                    break
+                self._keep(data, anc)
+        finally:
+            self.sock.setblocking(True)
+        return self.messages
+
+    def sent(self, key, value):
+        """Whether any notification so far (drained) set key=value."""
+        return any(fields.get(key) == value for _pid, fields in self.drain())
 
     def close(self):
         self.sock.close()
 
 
-def activation_argv(wl, listen_path, proxy_argv, env):
-    """systemd-socket-activate listening on listen_path and exec'ing the
-    proxy on the first connection, with the test's environment (it passes
-    on only -E variables)."""
-    argv = ["systemd-socket-activate", "-l", str(listen_path), "--fdname=wayland"]
+def activation_argv(wl, listen_path, proxy_argv, env, more_paths=(), fdnames="wayland"):
+    """systemd-socket-activate listening on listen_path (and more_paths,
+    passed after it, as a socket unit with several ListenStream= does) and
+    exec'ing the proxy on the first connection, with the test's environment
+    (it passes on only -E variables).  fdnames: FileDescriptorName= of each,
+    ':'-separated."""
+    argv = ["systemd-socket-activate", "-l", str(listen_path)]
+    for more in more_paths:
+        argv += ["-l", str(more)]
+    argv.append(f"--fdname={fdnames}")
     for key, value in sorted(env.items()):
         if key not in ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"):
             argv += ["-E", f"{key}={value}"]
@@ -272,7 +303,7 @@ def test_socket_activation(wl, host, proxy_bin, notify):
     argv = activation_argv(wl, path, wl.proxy_argv(None, host), env)
     proxy = wl.spawn_proxy(argv, env=env)
     wait_for_path(path, proxy)
-    assert not notify.messages
+    assert not notify.drain(), "notified before the proxy was started"
 
     # The first client starts the proxy, which serves it on systemd's socket.
     info = wl.run(["wayland-info"], str(path), timeout=20)
@@ -342,7 +373,7 @@ def test_socket_activation_refuses_its_own_socket_as_host(wl, proxy_bin, notify)
     env["NOTIFY_SOCKET"] = notify.path
     env["WAYLAND_DISPLAY"] = "wayland-self"
     argv = activation_argv(wl, path, wl.proxy_argv(None, None, kind="direct"), env)
-    proxy = wl.spawn_proxy(argv, env=env)
+    proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
     wait_for_path(path, proxy)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(str(path))
@@ -350,7 +381,7 @@ def test_socket_activation_refuses_its_own_socket_as_host(wl, proxy_bin, notify)
     s.close()
     assert rc == 1, proxy.describe()
     assert "is the socket this proxy serves" in proxy.stderr(), proxy.describe()
-    assert not notify.messages, "READY=1 without serving"
+    assert not notify.sent("READY", "1"), f"READY=1 without serving: {notify.messages}"
     assert path.exists()
 
 
@@ -362,7 +393,7 @@ def test_socket_activation_wrong_socket_kind(wl, host, proxy_bin, notify):
     env["NOTIFY_SOCKET"] = notify.path
     argv = activation_argv(wl, path, wl.proxy_argv(None, host), env)
     argv.insert(1, "--datagram")
-    proxy = wl.spawn_proxy(argv, env=env)
+    proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
     wait_for_path(path, proxy)
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.sendto(b"x", str(path))
@@ -370,4 +401,86 @@ def test_socket_activation_wrong_socket_kind(wl, host, proxy_bin, notify):
     rc = proxy.wait(10)
     assert rc == 1, proxy.describe()
     assert "not a listening Unix stream socket" in proxy.stderr(), proxy.describe()
-    assert not notify.messages
+    assert not notify.sent("READY", "1"), f"READY=1 without serving: {notify.messages}"
+
+
+def test_socket_activation_no_socket_named_wayland(wl, host, proxy_bin, notify):
+    """A socket unit with two ListenStream= and no FileDescriptorName=wayland:
+    the proxy cannot know which to serve and says what to set; with one of
+    them named 'wayland' (the control) it serves that one."""
+    first, second = wl.runtime_dir / "wayland-n0", wl.runtime_dir / "wayland-n1"
+    env = wl.base_env()
+    env["NOTIFY_SOCKET"] = notify.path
+    argv = activation_argv(wl, first, wl.proxy_argv(None, host), env,
+                           more_paths=[second], fdnames="one:two")
+    proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
+    wait_for_path(second, proxy)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(str(first))
+    rc = proxy.wait(10)
+    s.close()
+    assert rc == 1, proxy.describe()
+    assert "systemd passed 2 sockets and none is named 'wayland': set " \
+        "FileDescriptorName=wayland" in proxy.stderr(), proxy.describe()
+    assert not notify.sent("READY", "1"), f"READY=1 without serving: {notify.messages}"
+
+    third, fourth = wl.runtime_dir / "wayland-n2", wl.runtime_dir / "wayland-n3"
+    argv = activation_argv(wl, third, wl.proxy_argv(None, host), env,
+                           more_paths=[fourth], fdnames="other:wayland")
+    proxy = wl.spawn_proxy(argv, env=env)
+    wait_for_path(fourth, proxy)
+    info = wl.run(["wayland-info"], str(fourth), timeout=20)
+    assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
+    notify.wait_for("READY", "1", timeout=10)
+    assert f"listening on {fourth} (passed by systemd)" in proxy.stderr(), proxy.describe()
+    assert "ignoring socket 'other' from systemd: serving 'wayland'" in proxy.stderr(), \
+        proxy.describe()
+
+
+def test_socket_activation_host_that_never_answers(wl, proxy_bin, notify):
+    """A host socket that takes the connection and never answers (a hung
+    compositor): the proxy waits for the host's answer before READY=1, so
+    the service stays 'activating' (README, troubleshooting); when that host
+    hangs up, the proxy exits with the reason, never having been ready."""
+    host_path = wl.runtime_dir / "silent-host"
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(str(host_path))
+    silent.listen(4)
+    try:
+        path = wl.runtime_dir / "wayland-silent"
+        env = wl.base_env()
+        env["NOTIFY_SOCKET"] = notify.path
+        argv = activation_argv(wl, path, wl.proxy_argv(None, str(host_path)), env)
+        proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
+        wait_for_path(path, proxy)
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        client.connect(str(path))  # starts the proxy
+
+        # The proxy connects and asks (wl_display, object 1): it is now
+        # waiting for the answer that never comes.
+        silent.settimeout(15)
+        conn, _ = silent.accept()
+        conn.settimeout(15)
+        request = b""
+        while len(request) < 8:
+            chunk = conn.recv(4096)
+            assert chunk, "the proxy hung up on the host without asking anything"
+            request += chunk
+        obj, size_opcode = struct.unpack("<II", request[:8])
+        assert obj == 1 and size_opcode >> 16 >= 8, request[:16].hex()
+        # A window for a READY=1 that does not wait for the host to arrive.
+        time.sleep(1.0)
+        assert proxy.alive(), proxy.describe()
+        assert not notify.sent("READY", "1"), \
+            f"READY=1 while the host has not answered: {notify.messages}"
+
+        conn.close()
+        silent.close()
+        rc = proxy.wait(10)
+        client.close()
+        assert rc == 1, proxy.describe()
+        assert "did not answer" in proxy.stderr(), proxy.describe()
+        assert not notify.sent("READY", "1"), \
+            f"READY=1 from a proxy whose host never answered: {notify.messages}"
+    finally:
+        silent.close()

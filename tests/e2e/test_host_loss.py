@@ -1,11 +1,14 @@
 """The host compositor dies: clients go, the proxy stays, a new host works."""
 
+import re
 import signal
 
 import wlgp
 
 
-def test_host_dies_and_comes_back(wl, host, proxy, clients_dir):
+def test_host_dies_and_comes_back(wl, host, proxy_bin, clients_dir):
+    # --verbose: each retry that finds no host is a debug line.
+    proxy = wlgp.start_verbose_proxy(wl, host)
     pattern = wl.test_client("pattern-client", ["--animate", "--size", "200x150"], proxy)
     pattern.wait_for_output(r"^READY", 10)
     shm = wl.client(["weston-simple-shm"], proxy)
@@ -19,8 +22,12 @@ def test_host_dies_and_comes_back(wl, host, proxy, clients_dir):
     assert pattern.wait(5) is not None, "client not disconnected:\n" + pattern.describe()
     assert pattern.returncode != 0, pattern.describe()
     assert shm.wait(5) is not None, "client not disconnected:\n" + shm.describe()
-    # ...but the proxy keeps running and listening.
+    # ...but the proxy keeps running and listening, and says it retries.
     assert proxy.alive(), proxy.describe()
+    proxy.wait_for_output(
+        r"^wl-guest-proxy: warning: host compositor .+ went away: "
+        r"disconnecting its clients; still listening and retrying every 1000 ms$",
+        5, stream="stderr")
     assert wlgp.socket_accepts(proxy.socket_path)
 
     # A client arriving while there is no host is turned away, quickly.
@@ -31,8 +38,17 @@ def test_host_dies_and_comes_back(wl, host, proxy, clients_dir):
         "globals listed with no host behind the proxy:\n" + orphan.describe()
     assert proxy.alive(), proxy.describe()
 
-    # A new host on the same socket name serves new clients.
+    # It goes on retrying while there is no host...
+    retry = r"^wl-guest-proxy: debug: host compositor still unavailable: "
+    assert wlgp.wait_until(
+        lambda: len(re.findall(retry, proxy.stderr(), re.M)) >= 2, 10), proxy.describe()
+
+    # ...so a new host on the same socket name is found by the proxy by
+    # itself (no client asked yet), and serves new clients.
     new_host = wl.start_host(socket_name=host.socket)
+    proxy.wait_for_output(
+        r"^wl-guest-proxy: host compositor .+ is back; "
+        r"serving clients again$", 10, stream="stderr")
     info = wl.run(["wayland-info"], proxy, timeout=10)
     assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
     wlgp.start_pattern(wl, proxy, ["--seed", "5"])

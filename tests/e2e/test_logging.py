@@ -26,12 +26,30 @@ def at_level(level):
     return ["--log-level", level]
 
 
+def default_level_proxy(wl, host, name):
+    """A proxy given no level at all: no --log-level, no --verbose (whatever
+    WLGP_PROXY_VERBOSE says), no WLGP_LOG_LEVEL in its environment."""
+    env = wl.base_env()
+    env.pop("WLGP_LOG_LEVEL", None)
+    argv = [a for a in wl.proxy_argv(name, host) if a not in ("--verbose", "-v")]
+    assert not [a for a in argv if a.startswith("--log-level")], argv
+    proxy = wl.spawn_proxy(argv, env=env)
+    proxy.socket = name
+    proxy.socket_path = wlgp.socket_path(wl.runtime_dir, name)
+    wlgp.wait_for_socket(proxy.socket_path, proxy, 15)
+    return proxy
+
+
 def count(text, line):
     return sum(1 for ln in text.splitlines() if ln == line)
 
 
 def test_one_line_per_connect_and_disconnect(wl, host, proxy_bin, clients_dir):
-    proxy = wl.start_proxy(host, extra=at_level("info"))
+    """At the default level (no option, no environment): the connect and
+    disconnect lines (so not warning or error), and nothing else (so not
+    debug: wayland-info makes the proxy log hidden globals at debug, see
+    test_levels)."""
+    proxy = default_level_proxy(wl, host, "default-0")
     info = wl.run(["wayland-info"], proxy, timeout=15)
     assert info.returncode == 0, info.describe()
     pattern = wl.test_client("pattern-client", ["--size", "64x64"], proxy)
@@ -100,24 +118,25 @@ def test_levels(wl, host, proxy_bin):
 
 
 def test_bad_level_is_refused(wl, host, proxy_bin):
-    bad = wl.spawn_proxy(wl.proxy_argv("bad-0", host, at_level("chatty")))
+    bad = wl.spawn_proxy(wl.proxy_argv("bad-0", host, at_level("chatty")), expect_exit=1)
     assert bad.wait(10) == 1, bad.describe()
     assert "unknown log level 'chatty'" in bad.stderr()
     env = wl.base_env()
     env["WLGP_LOG_LEVEL"] = "loud"
     bad = wl.spawn_proxy([a for a in wl.proxy_argv("bad-1", host) if a != "--verbose"],
-                         env=env)
+                         env=env, expect_exit=1)
     assert bad.wait(10) == 1, bad.describe()
     assert "WLGP_LOG_LEVEL=loud" in bad.stderr()
 
 
-def journal_proxy(wl, argv, journal_file, matching=True, name="proxy"):
+def journal_proxy(wl, argv, journal_file, matching=True, name="proxy", expect_exit=0):
     """The proxy with stderr in journal_file and JOURNAL_STREAM naming it,
     as systemd sets it for StandardError=journal (or naming something else:
     a variable inherited by a process whose stderr went elsewhere)."""
     stream = '$(stat -L -c %d:%i /proc/self/fd/2)' if matching else "1:1"
     script = f'exec 2>"$0"; JOURNAL_STREAM={stream} exec "$@"'
-    return wl.spawn_proxy(["sh", "-c", script, str(journal_file)] + argv, name=name)
+    return wl.spawn_proxy(["sh", "-c", script, str(journal_file)] + argv, name=name,
+                          expect_exit=expect_exit)
 
 
 def test_journal_format(wl, host, proxy_bin, clients_dir):
@@ -135,7 +154,7 @@ def test_journal_format(wl, host, proxy_bin, clients_dir):
 
     # A second server on the same socket fails with an error line.
     second = journal_proxy(wl, wl.proxy_argv(sock, host), wl.logdir / "journal2.stream",
-                           name="second")
+                           name="second", expect_exit=1)
     assert second.wait(10) == 1, second.describe()
     os.kill(proxy.pid, signal.SIGTERM)
     assert proxy.wait(10) == 0, proxy.describe()

@@ -129,7 +129,7 @@ def test_trace_environment_variable(wl, host, proxy_bin):
         assert lines == [], f"WLGP_TRACE={value}: traced anyway"
 
     bad = wl.spawn_proxy(wl.proxy_argv("env-bad", host),
-                         env=dict(wl.base_env(), WLGP_TRACE="yes"))
+                         env=dict(wl.base_env(), WLGP_TRACE="yes"), expect_exit=1)
     assert bad.wait(10) == 1, bad.describe()
     assert "WLGP_TRACE=yes" in bad.stderr()
 

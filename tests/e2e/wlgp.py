@@ -455,10 +455,18 @@ class WlEnv:
             argv.append("--verbose")
         return argv + list(extra)
 
-    def spawn_proxy(self, argv, name="proxy", env=None):
-        """Start a proxy process (any command line); it is checked at teardown."""
+    def spawn_proxy(self, argv, name="proxy", env=None, expect_exit=0):
+        """Start a proxy process (any command line); it is checked at
+        teardown (finish_proxies): whenever it exits, on its own during the
+        test or on the teardown's SIGTERM, its status must be expect_exit.
+        A test that expects another status says so here (or sets
+        proc.expected_exit before its teardown).  The status is the one
+        the spawned process reports (Popen's returncode): a signal's death
+        is -N, but 128+N under the emulator, which exits with its child's
+        status as a shell does."""
         proc = self.spawn(name, argv, env or self.base_env())
         proc.is_proxy = True
+        proc.expected_exit = expect_exit
         # Under the emulator: its stats are checked at teardown.
         proc.emulator_stats = None
         if Path(str(argv[0])).name == "wl0-emulator" and "--stats" in argv:
@@ -466,9 +474,10 @@ class WlEnv:
         return proc
 
     def start_proxy(self, host, socket_name=None, extra=(), wait=True, timeout=15,
-                    kind=None):
+                    kind=None, expect_exit=0):
         socket_name = socket_name or self.unique("guest")
-        proc = self.spawn_proxy(self.proxy_argv(socket_name, host, extra, kind))
+        proc = self.spawn_proxy(self.proxy_argv(socket_name, host, extra, kind),
+                                expect_exit=expect_exit)
         proc.socket = socket_name
         proc.socket_path = socket_path(self.runtime_dir, socket_name)
         if wait:
@@ -524,15 +533,33 @@ class WlEnv:
             raise AssertionError(f"weston-screenshooter failed:\n{proc.describe()}")
         return decode_png(shots[-1])
 
+    # -- what the host receives
+    def proto_stream(self, host):
+        """weston's protocol debug stream (weston-debug proto) of `host`
+        from now on, into a file: see ProtoStream."""
+        path = self.logdir / f"{self.unique('proto')}.txt"
+        proc = self.spawn("weston-debug", ["weston-debug", "-o", str(path), "proto"],
+                          self.client_env(host.socket))
+        return ProtoStream(proc, path)
+
     # -- teardown
     def finish_proxies(self, term_timeout=5.0):
-        """SIGTERM every proxy still running and check it exits with 0, and
-        that no proxy printed a sanitizer report.  Returns the problems."""
+        """Every proxy of the test must have exited with the status it was
+        expected to (proc.expected_exit, 0 unless the test said otherwise),
+        at whatever time it exited: one that died mid-test fails the test
+        even if nothing the test looked at noticed.  Proxies still running
+        get SIGTERM and must exit with 0 (and must not have been expected
+        to exit on their own).  No proxy may have printed a sanitizer
+        report.  Returns the problems."""
         problems = []
         for proc in self.procs:
             if not getattr(proc, "is_proxy", False):
                 continue
+            expected = getattr(proc, "expected_exit", 0)
             if proc.alive():
+                if expected != 0:
+                    problems.append(f"{proc.name} still running at teardown (expected: "
+                                    f"{exit_status(expected)})")
                 try:
                     os.kill(proc.pid, signal.SIGTERM)
                 except ProcessLookupError:
@@ -541,7 +568,11 @@ class WlEnv:
                 if rc is None:
                     problems.append(f"{proc.name} still running {term_timeout}s after SIGTERM")
                 elif rc != 0:
-                    problems.append(f"{proc.name} exited with {rc} on SIGTERM at teardown")
+                    problems.append(f"{proc.name} {exit_status(rc)} on SIGTERM at teardown")
+            elif proc.returncode != expected:
+                problems.append(f"{proc.name} {exit_status(proc.returncode)} during the "
+                                f"test (expected: {exit_status(expected)}); stderr ends "
+                                f"{tail(proc.stderr(), 5)!r}")
             m = SANITIZER_RE.search(proc.stderr())
             if m:
                 problems.append(f"{proc.name} printed a sanitizer report ({m[0]!r})")
@@ -559,6 +590,52 @@ class WlEnv:
                 pass
         shutil.rmtree(self.runtime_dir, ignore_errors=True)
         shutil.rmtree(self.config_home, ignore_errors=True)
+
+
+PROTO_LINE_RE = re.compile(
+    r"^\[(?P<time>[^\]]+)\]\[proto\] client (?P<client>0x[0-9a-f]+) "
+    r"(?P<dir>rq|ev) (?P<iface>\w+)@(?P<id>\d+)\.(?P<msg>\w+)\((?P<args>.*)\)$")
+
+
+class ProtoStream:
+    """weston-debug proto running against a host: every request and event
+    of every one of its clients, as the host sees them.  Clients are told
+    apart by weston's pointer for them; through the proxy each guest client
+    is a host client of its own."""
+
+    def __init__(self, proc, path):
+        self.proc = proc
+        self.path = path
+
+    def mark(self):
+        """A point in the stream (its size now), for messages() after it."""
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def messages(self, start=0, end=None):
+        """[(client, 'rq'|'ev', interface, id, message, args)] between two
+        marks."""
+        data = self.path.read_bytes()[start:end].decode(errors="replace")
+        out = []
+        for line in data.splitlines():
+            m = PROTO_LINE_RE.match(line)
+            if m:
+                out.append((m["client"], m["dir"], m["iface"], int(m["id"]), m["msg"],
+                            m["args"]))
+        return out
+
+    def stop(self):
+        self.proc.stop()
+
+
+def exit_status(rc):
+    """Popen's returncode in words (negative: killed by that signal)."""
+    if rc is not None and rc < 0:
+        try:
+            name = signal.Signals(-rc).name
+        except ValueError:
+            name = f"signal {-rc}"
+        return f"killed by {name}"
+    return f"exited with {rc}"
 
 
 def host_answer(rejection):
@@ -1044,6 +1121,18 @@ COPY_RE = re.compile(
     r"commit (?P<commit>\d+): copied (?P<bytes>\d+) bytes in (?P<rects>\d+) rects "
     r"of a (?P<w>\d+)x(?P<h>\d+) buffer \(host buffer (?P<index>\d+)(?P<new>, new)?\)$",
     re.M)
+
+
+HOLD_RE = re.compile(
+    r"^wl-guest-proxy: debug: copy: client (?P<pid>\d+) surface (?P<surface>\d+) "
+    r"commit (?P<commit>\d+): held back, the host holds all (?P<n>\d+) buffers$", re.M)
+
+
+def parse_hold_lines(text, pid, surface):
+    """Commits the proxy held back (every host buffer busy), from its
+    `copy:` debug lines."""
+    return [int(m["commit"]) for m in HOLD_RE.finditer(text)
+            if int(m["pid"]) == pid and int(m["surface"]) == surface]
 
 
 def parse_copy_lines(text, pid=None, surface=None):
