@@ -19,6 +19,7 @@
 #include "log.h"
 #include "relay.h"
 #include "server.h"
+#include "shield/shield.h"
 #include "trace.h"
 
 /* Marks resources and proxies as ours: libwayland compares implementation
@@ -212,6 +213,11 @@ relay_dispatch_request(const void *impl, void *target, uint32_t opcode,
 		       const struct wl_message *msg, union wl_argument *args)
 {
 	struct relay_object *ro = wl_resource_get_user_data(target);
+	/* The policy hook: a request that breaks a protocol rule ends here,
+	 * with the protocol's error for this guest (shield/shield.h). */
+	if (!shield_allow_request(ro->client->server->shield, target, opcode,
+				  msg, args))
+		return 0;
 	if (ro->override && ro->override->request)
 		ro->override->request(ro, opcode, args);
 	else
