@@ -1,0 +1,508 @@
+/*
+ * shield-client: a hostile client, one protocol rule broken per case, for
+ * the shield's end-to-end tests (tests/e2e/test_shield.py).  Each case sets
+ * up what the rule needs with legal requests, then sends the one request
+ * that breaks it, and waits for the protocol error.
+ *
+ * Usage: shield-client CASE     (shield-client --list prints the cases)
+ *
+ * Output (stdout):
+ *   EXPECT interface=<name> id=<object id> code=<code>
+ *   OFFENDING <regex>   what the host must never receive, as libwayland's
+ *                       WAYLAND_DEBUG=server prints it (object ids differ
+ *                       on the host, so they are \d+)
+ *   PROTOCOL_ERROR interface=<name> id=<id> code=<code>
+ *   ERROR_MESSAGE <text>
+ *   NO_ERROR            none came within 3 s
+ * Exit status: 0 if the expected error arrived on the expected object, 3 if
+ * another error did, 1 if none, 2 on other failures.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <wayland-client.h>
+
+#include "tc-shm.h"
+#include "tc-wayland.h"
+#include "tc-window.h"
+
+struct expect {
+	const char *interface;
+	uint32_t id, code;
+};
+
+struct ctx {
+	struct tc_globals *g;
+	struct wl_subcompositor *subcompositor;
+	struct expect want;
+};
+
+static void
+expect(struct ctx *c, void *proxy, uint32_t code, const char *offending)
+{
+	c->want.interface = wl_proxy_get_class(proxy);
+	c->want.id = wl_proxy_get_id(proxy);
+	c->want.code = code;
+	printf("EXPECT interface=%s id=%u code=%u\n", c->want.interface,
+	       c->want.id, code);
+	printf("OFFENDING %s\n", offending);
+}
+
+/* A destructor request that leaves our proxy alive: when it is refused,
+ * libwayland-client can still name the object the error is on. */
+static void
+send_destructor(void *proxy, uint32_t opcode)
+{
+	wl_proxy_marshal_flags(proxy, opcode, NULL,
+			       wl_proxy_get_version(proxy), 0);
+}
+
+static struct wl_surface *
+surface(struct ctx *c)
+{
+	return wl_compositor_create_surface(c->g->compositor);
+}
+
+static struct wl_buffer *
+buffer(struct ctx *c, int32_t w, int32_t h)
+{
+	struct wl_buffer *b = tc_create_solid_buffer(c->g->shm, w, h, 0xff336699);
+	if (!b) {
+		perror("shield-client: buffer");
+		exit(2);
+	}
+	return b;
+}
+
+/* A mapped toplevel: configured, acked, a buffer committed. */
+static struct tc_window *
+mapped_window(struct ctx *c)
+{
+	struct tc_window *w = tc_window_create(c->g, &(struct tc_window_options){
+		.title = "shield-client" });
+	if (!w || !tc_window_wait_configure(w))
+		tc_globals_die(c->g, "configure");
+	wl_surface_attach(w->surface, buffer(c, 64, 64), 0, 0);
+	wl_surface_commit(w->surface);
+	tc_globals_roundtrip(c->g, "map");
+	return w;
+}
+
+static struct xdg_positioner *
+positioner(struct ctx *c, bool size, bool anchor)
+{
+	struct xdg_positioner *p = xdg_wm_base_create_positioner(c->g->wm_base);
+	if (size)
+		xdg_positioner_set_size(p, 20, 20);
+	if (anchor)
+		xdg_positioner_set_anchor_rect(p, 0, 0, 10, 10);
+	return p;
+}
+
+/* ---- the cases ---- */
+
+static void
+defunct_surfaces(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, s);
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_DEFUNCT_SURFACES,
+	       "xdg_wm_base@\\d+\\.destroy\\(");
+	send_destructor(c->g->wm_base, XDG_WM_BASE_DESTROY);
+	xdg_surface_get_toplevel(xs);
+}
+
+static void
+invalid_scale(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	expect(c, s, WL_SURFACE_ERROR_INVALID_SCALE,
+	       "wl_surface@\\d+\\.set_buffer_scale\\(0\\)");
+	wl_surface_set_buffer_scale(s, 0);
+}
+
+static void
+invalid_transform(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	expect(c, s, WL_SURFACE_ERROR_INVALID_TRANSFORM,
+	       "wl_surface@\\d+\\.set_buffer_transform\\(8\\)");
+	wl_surface_set_buffer_transform(s, 8);
+}
+
+static void
+invalid_offset(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	expect(c, s, WL_SURFACE_ERROR_INVALID_OFFSET,
+	       "wl_surface@\\d+\\.attach\\(wl_buffer@\\d+, 5, 7\\)");
+	wl_surface_attach(s, buffer(c, 8, 8), 5, 7);
+}
+
+static void
+invalid_size(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	wl_surface_set_buffer_scale(s, 2);
+	wl_surface_attach(s, buffer(c, 63, 64), 0, 0);
+	expect(c, s, WL_SURFACE_ERROR_INVALID_SIZE, "wl_surface@\\d+\\.commit\\(");
+	wl_surface_commit(s);
+}
+
+static void
+subsurface_role(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	struct wl_surface *parent = surface(c);
+	expect(c, c->subcompositor, WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE,
+	       "wl_subcompositor@\\d+\\.get_subsurface\\(");
+	wl_subcompositor_get_subsurface(c->subcompositor, w->surface, parent);
+}
+
+static void
+subsurface_self(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	expect(c, c->subcompositor, WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE,
+	       "wl_subcompositor@\\d+\\.get_subsurface\\(");
+	wl_subcompositor_get_subsurface(c->subcompositor, s, s);
+}
+
+static void
+subsurface_cycle(struct ctx *c)
+{
+	struct wl_surface *a = surface(c), *b = surface(c), *d = surface(c);
+	wl_subcompositor_get_subsurface(c->subcompositor, b, a);
+	wl_subcompositor_get_subsurface(c->subcompositor, d, b);
+	tc_globals_roundtrip(c->g, "subsurfaces");
+	expect(c, c->subcompositor, WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE,
+	       "(wl_subcompositor@\\d+\\.get_subsurface\\([\\s\\S]*){3}");
+	/* a under d, d being a's grandchild */
+	wl_subcompositor_get_subsurface(c->subcompositor, a, d);
+}
+
+static void
+subsurface_twice(struct ctx *c)
+{
+	struct wl_surface *a = surface(c), *b = surface(c);
+	wl_subcompositor_get_subsurface(c->subcompositor, b, a);
+	tc_globals_roundtrip(c->g, "subsurface");
+	expect(c, c->subcompositor, WL_SUBCOMPOSITOR_ERROR_BAD_SURFACE,
+	       "wl_subcompositor@\\d+\\.get_subsurface\\([\\s\\S]*get_subsurface\\(");
+	wl_subcompositor_get_subsurface(c->subcompositor, b, a);
+}
+
+static void
+subsurface_not_sibling(struct ctx *c)
+{
+	struct wl_surface *a = surface(c), *b = surface(c), *other = surface(c);
+	struct wl_subsurface *sub = wl_subcompositor_get_subsurface(c->subcompositor, b, a);
+	expect(c, sub, WL_SUBSURFACE_ERROR_BAD_SURFACE,
+	       "wl_subsurface@\\d+\\.place_above\\(");
+	wl_subsurface_place_above(sub, other);
+}
+
+static void
+xdg_role(struct ctx *c)
+{
+	struct wl_surface *a = surface(c), *b = surface(c);
+	wl_subcompositor_get_subsurface(c->subcompositor, b, a);
+	tc_globals_roundtrip(c->g, "subsurface");
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_ROLE,
+	       "xdg_wm_base@\\d+\\.get_xdg_surface\\(");
+	xdg_wm_base_get_xdg_surface(c->g->wm_base, b);
+}
+
+static void
+xdg_role_switch(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, s);
+	struct xdg_toplevel *t = xdg_surface_get_toplevel(xs);
+	xdg_toplevel_destroy(t);
+	struct xdg_positioner *p = positioner(c, true, true);
+	tc_globals_roundtrip(c->g, "toplevel");
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_ROLE,
+	       "xdg_surface@\\d+\\.get_popup\\(");
+	xdg_surface_get_popup(xs, NULL, p);
+}
+
+static void
+not_the_topmost_popup(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	struct xdg_positioner *p = positioner(c, true, true);
+	struct wl_surface *s1 = surface(c), *s2 = surface(c);
+	struct xdg_surface *x1 = xdg_wm_base_get_xdg_surface(c->g->wm_base, s1);
+	struct xdg_popup *p1 = xdg_surface_get_popup(x1, w->xdg_surface, p);
+	struct xdg_surface *x2 = xdg_wm_base_get_xdg_surface(c->g->wm_base, s2);
+	xdg_surface_get_popup(x2, x1, p);
+	tc_globals_roundtrip(c->g, "popups");
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_NOT_THE_TOPMOST_POPUP,
+	       "xdg_popup@\\d+\\.destroy\\(");
+	send_destructor(p1, XDG_POPUP_DESTROY);
+}
+
+static void
+invalid_popup_parent(struct ctx *c)
+{
+	struct xdg_positioner *p = positioner(c, true, true);
+	struct xdg_surface *parent =
+		xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_INVALID_POPUP_PARENT,
+	       "xdg_surface@\\d+\\.get_popup\\(");
+	xdg_surface_get_popup(xs, parent, p);
+}
+
+static void
+invalid_positioner(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	struct xdg_positioner *p = positioner(c, false, true);
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_INVALID_POSITIONER,
+	       "xdg_surface@\\d+\\.get_popup\\(");
+	xdg_surface_get_popup(xs, w->xdg_surface, p);
+}
+
+static void
+positioner_invalid_input(struct ctx *c)
+{
+	struct xdg_positioner *p = xdg_wm_base_create_positioner(c->g->wm_base);
+	expect(c, p, XDG_POSITIONER_ERROR_INVALID_INPUT,
+	       "xdg_positioner@\\d+\\.set_size\\(0, 10\\)");
+	xdg_positioner_set_size(p, 0, 10);
+}
+
+static void
+positioner_invalid_gravity(struct ctx *c)
+{
+	struct xdg_positioner *p = xdg_wm_base_create_positioner(c->g->wm_base);
+	expect(c, p, XDG_POSITIONER_ERROR_INVALID_INPUT,
+	       "xdg_positioner@\\d+\\.set_gravity\\(9\\)");
+	xdg_positioner_set_gravity(p, 9);
+}
+
+static void
+not_constructed(struct ctx *c)
+{
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	expect(c, xs, XDG_SURFACE_ERROR_NOT_CONSTRUCTED,
+	       "xdg_surface@\\d+\\.set_window_geometry\\(");
+	xdg_surface_set_window_geometry(xs, 0, 0, 10, 10);
+}
+
+static void
+not_constructed_commit(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, s);
+	expect(c, xs, XDG_SURFACE_ERROR_NOT_CONSTRUCTED, "wl_surface@\\d+\\.commit\\(");
+	wl_surface_commit(s);
+}
+
+static void
+already_constructed(struct ctx *c)
+{
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	xdg_surface_get_toplevel(xs);
+	expect(c, xs, XDG_SURFACE_ERROR_ALREADY_CONSTRUCTED,
+	       "xdg_surface@\\d+\\.get_toplevel\\([\\s\\S]*get_toplevel\\(");
+	xdg_surface_get_toplevel(xs);
+}
+
+static void
+unconfigured_buffer(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, s);
+	xdg_surface_get_toplevel(xs);
+	wl_surface_attach(s, buffer(c, 32, 32), 0, 0);
+	expect(c, xs, XDG_SURFACE_ERROR_UNCONFIGURED_BUFFER, "wl_surface@\\d+\\.commit\\(");
+	wl_surface_commit(s);
+}
+
+static void
+invalid_serial(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	expect(c, w->xdg_surface, XDG_SURFACE_ERROR_INVALID_SERIAL,
+	       "xdg_surface@\\d+\\.ack_configure\\(4000000000\\)");
+	xdg_surface_ack_configure(w->xdg_surface, 4000000000u);
+}
+
+static void
+xdg_invalid_size(struct ctx *c)
+{
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	xdg_surface_get_toplevel(xs);
+	expect(c, xs, XDG_SURFACE_ERROR_INVALID_SIZE,
+	       "xdg_surface@\\d+\\.set_window_geometry\\(0, 0, 0, 10\\)");
+	xdg_surface_set_window_geometry(xs, 0, 0, 0, 10);
+}
+
+static void
+defunct_role_object(struct ctx *c)
+{
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	xdg_surface_get_toplevel(xs);
+	expect(c, xs, XDG_SURFACE_ERROR_DEFUNCT_ROLE_OBJECT,
+	       "xdg_surface@\\d+\\.destroy\\(");
+	send_destructor(xs, XDG_SURFACE_DESTROY);
+}
+
+static void
+invalid_parent_self(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	expect(c, w->toplevel, XDG_TOPLEVEL_ERROR_INVALID_PARENT,
+	       "xdg_toplevel@\\d+\\.set_parent\\(xdg_toplevel");
+	xdg_toplevel_set_parent(w->toplevel, w->toplevel);
+}
+
+static void
+invalid_parent_cycle(struct ctx *c)
+{
+	struct tc_window *a = mapped_window(c), *b = mapped_window(c), *d = mapped_window(c);
+	xdg_toplevel_set_parent(b->toplevel, a->toplevel);
+	xdg_toplevel_set_parent(d->toplevel, b->toplevel);
+	tc_globals_roundtrip(c->g, "parents");
+	expect(c, a->toplevel, XDG_TOPLEVEL_ERROR_INVALID_PARENT,
+	       "(xdg_toplevel@\\d+\\.set_parent\\(xdg_toplevel@\\d+\\)[\\s\\S]*){3}");
+	xdg_toplevel_set_parent(a->toplevel, d->toplevel);
+}
+
+static void
+toplevel_negative_size(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	expect(c, w->toplevel, XDG_TOPLEVEL_ERROR_INVALID_SIZE,
+	       "xdg_toplevel@\\d+\\.set_min_size\\(-1, 0\\)");
+	xdg_toplevel_set_min_size(w->toplevel, -1, 0);
+}
+
+static void
+toplevel_min_above_max(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	xdg_toplevel_set_max_size(w->toplevel, 100, 100);
+	xdg_toplevel_set_min_size(w->toplevel, 200, 50);
+	expect(c, w->toplevel, XDG_TOPLEVEL_ERROR_INVALID_SIZE,
+	       "xdg_toplevel@\\d+\\.set_min_size\\(200, 50\\)[\\s\\S]*wl_surface@\\d+\\.commit\\(");
+	wl_surface_commit(w->surface);
+}
+
+struct shield_case {
+	const char *name;
+	void (*run)(struct ctx *c);
+};
+
+static const struct shield_case cases[] = {
+	{ "defunct-surfaces", defunct_surfaces },
+	{ "invalid-scale", invalid_scale },
+	{ "invalid-transform", invalid_transform },
+	{ "invalid-offset", invalid_offset },
+	{ "invalid-size", invalid_size },
+	{ "subsurface-role", subsurface_role },
+	{ "subsurface-self", subsurface_self },
+	{ "subsurface-cycle", subsurface_cycle },
+	{ "subsurface-twice", subsurface_twice },
+	{ "subsurface-not-sibling", subsurface_not_sibling },
+	{ "xdg-role", xdg_role },
+	{ "xdg-role-switch", xdg_role_switch },
+	{ "not-the-topmost-popup", not_the_topmost_popup },
+	{ "invalid-popup-parent", invalid_popup_parent },
+	{ "invalid-positioner", invalid_positioner },
+	{ "positioner-invalid-input", positioner_invalid_input },
+	{ "positioner-invalid-gravity", positioner_invalid_gravity },
+	{ "not-constructed", not_constructed },
+	{ "not-constructed-commit", not_constructed_commit },
+	{ "already-constructed", already_constructed },
+	{ "unconfigured-buffer", unconfigured_buffer },
+	{ "invalid-serial", invalid_serial },
+	{ "xdg-invalid-size", xdg_invalid_size },
+	{ "defunct-role-object", defunct_role_object },
+	{ "invalid-parent-self", invalid_parent_self },
+	{ "invalid-parent-cycle", invalid_parent_cycle },
+	{ "toplevel-negative-size", toplevel_negative_size },
+	{ "toplevel-min-above-max", toplevel_min_above_max },
+};
+
+static void
+global(void *data, struct wl_registry *registry, uint32_t name,
+       const char *interface, uint32_t version)
+{
+	struct ctx *c = data;
+	if (strcmp(interface, wl_subcompositor_interface.name) == 0)
+		c->subcompositor = wl_registry_bind(registry, name,
+						    &wl_subcompositor_interface, 1);
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct shield_case *chosen = NULL;
+	size_t ncases = sizeof(cases) / sizeof(cases[0]);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+		for (size_t i = 0; i < ncases; i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
+	for (size_t i = 0; argc == 2 && i < ncases; i++) {
+		if (strcmp(cases[i].name, argv[1]) == 0)
+			chosen = &cases[i];
+	}
+	if (!chosen) {
+		fprintf(stderr, "usage: shield-client CASE|--list\n");
+		return 2;
+	}
+
+	tc_log_capture_start();
+	struct ctx c = { 0 };
+	c.g = tc_globals_create("shield-client", &(struct tc_globals_options){
+		.compositor_version = 5, .global = global, .data = &c });
+	if (!c.g)
+		return 2;
+	tc_globals_roundtrip(c.g, "setup");
+	if (!c.subcompositor) {
+		fprintf(stderr, "shield-client: no wl_subcompositor\n");
+		return 2;
+	}
+	chosen->run(&c);
+	printf("SENT %s\n", chosen->name);
+
+	double deadline = now_s() + 3.0;
+	int ret = 0;
+	while (now_s() < deadline && (ret = wl_display_roundtrip(c.g->display)) >= 0)
+		usleep(20000);
+	if (ret >= 0) {
+		printf("NO_ERROR\n");
+		return 1;
+	}
+	struct tc_protocol_error error;
+	if (!tc_globals_report_error(c.g, &error))
+		return 1;
+	const char *marker = strstr(tc_log_text(), ": error ");
+	const char *msg = marker ? strstr(marker + 8, ": ") : NULL;
+	if (msg)
+		printf("ERROR_MESSAGE %.*s\n", (int)strcspn(msg + 2, "\n"), msg + 2);
+	if (strcmp(error.interface, c.want.interface) == 0 && error.id == c.want.id &&
+	    error.code == c.want.code)
+		return 0;
+	fprintf(stderr, "shield-client: expected %s@%u error %u\n",
+		c.want.interface, c.want.id, c.want.code);
+	return 3;
+}

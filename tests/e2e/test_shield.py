@@ -1,0 +1,132 @@
+"""The shield: a guest request that breaks a protocol rule gets the
+protocol's own error on the guest's object, and the host compositor never
+sees it.  One case of tests/clients/shield-client.c per rule.
+
+Oracles, independent of the proxy: the error the client's libwayland
+reports (interface, object id, code from the XML's enum), weston's own
+WAYLAND_DEBUG=server log of what it received, weston's screen (the
+bystander's picture, exact) and a fresh client served by weston."""
+
+import re
+import subprocess
+
+import pytest
+
+import wlgp
+
+CASES = [
+    "defunct-surfaces",
+    "invalid-scale",
+    "invalid-transform",
+    "invalid-size",
+    "subsurface-role",
+    "subsurface-self",
+    "subsurface-cycle",
+    "subsurface-twice",
+    "subsurface-not-sibling",
+    "xdg-role",
+    "xdg-role-switch",
+    "not-the-topmost-popup",
+    "invalid-popup-parent",
+    "invalid-positioner",
+    "positioner-invalid-input",
+    "positioner-invalid-gravity",
+    "not-constructed",
+    "not-constructed-commit",
+    "already-constructed",
+    "unconfigured-buffer",
+    "invalid-serial",
+    "xdg-invalid-size",
+    "defunct-role-object",
+    "invalid-parent-self",
+    "invalid-parent-cycle",
+    "toplevel-negative-size",
+    "toplevel-min-above-max",
+]
+
+BYSTANDER_SEED = 7
+
+
+# wl_surface.attach's offset rule starts at wl_surface version 5, which
+# weston 10 does not offer: test-host does.
+V5_CASES = ["invalid-offset"]
+
+
+def test_every_case_is_listed(clients_dir):
+    out = subprocess.run([clients_dir / "shield-client", "--list"],
+                         capture_output=True, text=True, check=True).stdout
+    assert sorted(out.split()) == sorted(CASES + V5_CASES)
+
+
+@pytest.fixture
+def debug_host(wl):
+    """weston logging every request it receives (WAYLAND_DEBUG=server)."""
+    return wl.start_host(env={"WAYLAND_DEBUG": "server"})
+
+
+def parse(stdout):
+    want = re.search(r"^EXPECT interface=(\S+) id=(\d+) code=(\d+)$", stdout, re.M)
+    got = re.search(r"^PROTOCOL_ERROR interface=(\S+) id=(\d+) code=(\d+)$", stdout, re.M)
+    offending = re.search(r"^OFFENDING (.*)$", stdout, re.M)
+    return want and want.groups(), got and got.groups(), offending and offending[1]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_rule_refused_before_the_host(wl, debug_host, proxy_bin, clients_dir, case):
+    host = debug_host
+    proxy = wl.start_proxy(host)
+    # Draws once, then only round trips: after the mark below, the host's
+    # log holds nothing of it but wl_display.sync.
+    bystander = wlgp.start_pattern(wl, proxy, ["--seed", str(BYSTANDER_SEED)])
+    wlgp.wait_alive_progress([bystander])
+    mark = len(host.stderr())
+
+    result = wl.run([clients_dir / "shield-client", case], proxy, timeout=15,
+                    name=f"shield-{case}")
+    want, got, offending = parse(result.stdout)
+    assert want and offending, result.describe()
+    assert got == want, f"error {got} != expected {want}\n" + result.describe()
+    assert result.returncode == 0, result.describe()
+
+    assert host.alive(), host.describe()
+    assert proxy.alive(), proxy.describe()
+    received = host.stderr()[mark:]
+    # The log does show this client's traffic (the control) ...
+    assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
+    # ... and nothing of the request that broke the rule.
+    hit = re.search(offending, received)
+    assert hit is None, f"the host received {hit[0]!r}"
+
+    wlgp.wait_alive_progress([bystander])
+    wlgp.check_screenshot(wl, host, BYSTANDER_SEED, f"shield-{case}")
+    info = wl.run(["wayland-info"], host, timeout=10)
+    assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
+
+
+def run_case(wl, proxy, clients_dir, case):
+    result = wl.run([clients_dir / "shield-client", case], proxy, timeout=15,
+                    name=f"shield-{case}")
+    want, got, offending = parse(result.stdout)
+    assert want and offending, result.describe()
+    assert got == want, f"error {got} != expected {want}\n" + result.describe()
+    assert result.returncode == 0, result.describe()
+    return offending
+
+
+@pytest.mark.parametrize("case", V5_CASES)
+def test_rule_refused_on_a_version_5_host(wl, proxy_bin, clients_dir, case):
+    host = wl.start_test_host(env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    offending = run_case(wl, proxy, clients_dir, case)
+    received = host.stderr()
+    assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
+    hit = re.search(offending, received)
+    assert hit is None, f"the host received {hit[0]!r}"
+    assert host.alive() and proxy.alive()
+
+
+def test_attach_offset_is_legal_below_version_5(wl, host, proxy, clients_dir):
+    """weston 10's wl_compositor is version 4: there an attach offset is
+    legal, and the proxy must relay it."""
+    result = wl.run([clients_dir / "shield-client", "invalid-offset"], proxy, timeout=15)
+    assert "NO_ERROR" in result.stdout, result.describe()
