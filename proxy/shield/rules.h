@@ -83,9 +83,13 @@ struct shield_birth {
 	struct shield_object *parent; /* the object the request was sent on */
 	struct shield_object *subject; /* e.g. the wl_surface given a role */
 	struct shield_object *other;   /* e.g. a popup's parent */
+	uint32_t value;                /* e.g. a constraint's lifetime */
 };
 void shield_expect(struct shield_object *parent, uint32_t id,
 		   struct shield_object *subject, struct shield_object *other);
+void shield_expect_value(struct shield_object *parent, uint32_t id,
+			 struct shield_object *subject, struct shield_object *other,
+			 uint32_t value);
 /* In init: what the creating request said, or NULL (e.g. for an object
  * created by an event). */
 const struct shield_birth *shield_object_birth(struct shield_object *obj);
@@ -99,5 +103,28 @@ extern const struct shield_rules shield_xdg_positioner_rules;
 extern const struct shield_rules shield_xdg_surface_rules;
 extern const struct shield_rules shield_xdg_toplevel_rules;
 extern const struct shield_rules shield_xdg_popup_rules;
+extern const struct shield_rules shield_wp_viewporter_rules;
+extern const struct shield_rules shield_wp_viewport_rules;
+extern const struct shield_rules shield_wl_seat_rules;
+extern const struct shield_rules shield_wl_pointer_rules;
+extern const struct shield_rules shield_zwp_tablet_tool_v2_rules;
+extern const struct shield_rules shield_zwp_pointer_constraints_v1_rules;
+extern const struct shield_rules shield_zwp_locked_pointer_v1_rules;
+extern const struct shield_rules shield_zwp_confined_pointer_v1_rules;
+extern const struct shield_rules shield_wl_data_device_manager_rules;
+extern const struct shield_rules shield_wl_data_device_rules;
+extern const struct shield_rules shield_wl_data_source_rules;
+extern const struct shield_rules shield_wl_data_offer_rules;
+extern const struct shield_rules shield_wp_fractional_scale_manager_v1_rules;
+extern const struct shield_rules shield_wp_fractional_scale_v1_rules;
+extern const struct shield_rules shield_zxdg_decoration_manager_v1_rules;
+extern const struct shield_rules shield_zxdg_toplevel_decoration_v1_rules;
+
+/* Across files. */
+/* The wl_seat a wl_pointer came from, or NULL (seat.c). */
+struct shield_object *shield_pointer_seat(struct shield_object *pointer);
+/* xdg_toplevel.destroy: false (refused) while a decoration object of the
+ * toplevel lives (xdg_decoration.c). */
+bool shield_toplevel_decoration_allows_destroy(struct shield_object *toplevel);
 
 #endif

@@ -30,6 +30,22 @@ static const struct shield_rules *const all_rules[] = {
 	&shield_xdg_surface_rules,
 	&shield_xdg_toplevel_rules,
 	&shield_xdg_popup_rules,
+	&shield_wp_viewporter_rules,
+	&shield_wp_viewport_rules,
+	&shield_wl_seat_rules,
+	&shield_wl_pointer_rules,
+	&shield_zwp_tablet_tool_v2_rules,
+	&shield_zwp_pointer_constraints_v1_rules,
+	&shield_zwp_locked_pointer_v1_rules,
+	&shield_zwp_confined_pointer_v1_rules,
+	&shield_wl_data_device_manager_rules,
+	&shield_wl_data_device_rules,
+	&shield_wl_data_source_rules,
+	&shield_wl_data_offer_rules,
+	&shield_wp_fractional_scale_manager_v1_rules,
+	&shield_wp_fractional_scale_v1_rules,
+	&shield_zxdg_decoration_manager_v1_rules,
+	&shield_zxdg_toplevel_decoration_v1_rules,
 };
 
 struct shield {
@@ -51,7 +67,7 @@ struct shield_client {
 	/* By object id: the relay may create the object later than the
 	 * request that announced it, and those objects may be gone by then. */
 	struct {
-		uint32_t id, parent, subject, other;
+		uint32_t id, parent, subject, other, value;
 	} births[SHIELD_MAX_BIRTHS];
 	unsigned nbirths;
 	struct shield_birth current_birth; /* valid during an init */
@@ -156,6 +172,14 @@ void
 shield_expect(struct shield_object *parent, uint32_t id,
 	      struct shield_object *subject, struct shield_object *other)
 {
+	shield_expect_value(parent, id, subject, other, 0);
+}
+
+void
+shield_expect_value(struct shield_object *parent, uint32_t id,
+		    struct shield_object *subject, struct shield_object *other,
+		    uint32_t value)
+{
 	struct shield_client *sc = parent->client;
 	if (sc->nbirths == SHIELD_MAX_BIRTHS) {
 		/* Requests that never created their object (the relay
@@ -170,6 +194,7 @@ shield_expect(struct shield_object *parent, uint32_t id,
 		wl_resource_get_id(subject->resource) : 0;
 	sc->births[sc->nbirths].other = other ?
 		wl_resource_get_id(other->resource) : 0;
+	sc->births[sc->nbirths].value = value;
 	sc->nbirths++;
 }
 
@@ -199,6 +224,7 @@ take_birth(struct shield_client *sc, uint32_t id)
 			.parent = object_by_id(sc, sc->births[i].parent),
 			.subject = object_by_id(sc, sc->births[i].subject),
 			.other = object_by_id(sc, sc->births[i].other),
+			.value = sc->births[i].value,
 		};
 		memmove(&sc->births[i], &sc->births[i + 1],
 			sizeof(sc->births[0]) * (sc->nbirths - i - 1));

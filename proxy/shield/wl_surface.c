@@ -231,6 +231,13 @@ static void
 surface_destroy(struct shield_object *obj)
 {
 	struct surface *s = surface_state(obj);
+	/* Commit listeners outlive the surface (a viewport, an xdg_surface):
+	 * unhook them so that their own destroy finds a valid link. */
+	struct wl_listener *l, *tmp;
+	wl_list_for_each_safe(l, tmp, &s->commit.listener_list, link) {
+		wl_list_remove(&l->link);
+		wl_list_init(&l->link);
+	}
 	shield_ref_clear(&s->role_object);
 	shield_ref_clear(&s->xdg_surface);
 	shield_ref_clear(&s->parent);

@@ -480,6 +480,8 @@ toplevel_request(struct shield_object *obj, uint32_t opcode, union wl_argument *
 	struct toplevel *t = obj->state;
 	switch (opcode) {
 	case XDG_TOPLEVEL_DESTROY:
+		if (!shield_toplevel_decoration_allows_destroy(obj))
+			return false;
 		toplevel_handle_unmap(obj);
 		if (t->xdg_surface.obj)
 			xsurface_detach_role_object(t->xdg_surface.obj);

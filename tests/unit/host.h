@@ -17,10 +17,12 @@ struct host;
 struct wl_event_loop;
 
 /* wl_surface.set_buffer_transform(HOST_ERROR_TRANSFORM) makes the host
- * post this protocol error on the surface. */
-#define HOST_ERROR_TRANSFORM 77
+ * post this protocol error on the surface.  The transform is a legal one
+ * (flipped-270): an illegal one would never reach the host, the proxy's
+ * shield refuses it first. */
+#define HOST_ERROR_TRANSFORM 7
 #define HOST_ERROR_CODE 4242
-#define HOST_ERROR_TEXT "test host: buffer transform 77 is not a transform"
+#define HOST_ERROR_TEXT "test host: buffer transform 7 is refused here"
 
 /* The tablet the host announces on zwp_tablet_manager_v2.get_tablet_seat. */
 #define HOST_TABLET_NAME "wlgp test tablet"
