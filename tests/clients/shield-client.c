@@ -5,6 +5,9 @@
  * that breaks it, and waits for the protocol error.
  *
  * Usage: shield-client CASE     (shield-client --list prints the cases)
+ *        shield-client --legal CASE  a legal sequence close to the rules:
+ *                                    exit 0 if no error came in 0.5 s
+ *                                    (--list-legal prints them)
  *
  * Output (stdout):
  *   EXPECT interface=<name> id=<object id> code=<code>
@@ -26,6 +29,7 @@
 #include <wayland-client.h>
 
 #include "tc-shm.h"
+#include "tc-viewporter-client-protocol.h"
 #include "tc-wayland.h"
 #include "tc-window.h"
 
@@ -37,6 +41,7 @@ struct expect {
 struct ctx {
 	struct tc_globals *g;
 	struct wl_subcompositor *subcompositor;
+	struct wp_viewporter *viewporter;
 	struct expect want;
 };
 
@@ -396,9 +401,178 @@ toplevel_min_above_max(struct ctx *c)
 	wl_surface_commit(w->surface);
 }
 
+static struct wp_viewport *
+viewport(struct ctx *c, struct wl_surface *s)
+{
+	if (!c->viewporter) {
+		fprintf(stderr, "shield-client: no wp_viewporter\n");
+		exit(2);
+	}
+	return wp_viewporter_get_viewport(c->viewporter, s);
+}
+
+static void
+viewport_exists(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	viewport(c, s);
+	expect(c, c->viewporter, WP_VIEWPORTER_ERROR_VIEWPORT_EXISTS,
+	       "wp_viewporter@\\d+\\.get_viewport\\([\\s\\S]*get_viewport\\(");
+	viewport(c, s);
+}
+
+static void
+viewport_bad_source(struct ctx *c)
+{
+	struct wp_viewport *vp = viewport(c, surface(c));
+	expect(c, vp, WP_VIEWPORT_ERROR_BAD_VALUE, "wp_viewport@\\d+\\.set_source\\(");
+	wp_viewport_set_source(vp, wl_fixed_from_int(-2), 0, wl_fixed_from_int(5),
+			       wl_fixed_from_int(5));
+}
+
+static void
+viewport_bad_destination(struct ctx *c)
+{
+	struct wp_viewport *vp = viewport(c, surface(c));
+	expect(c, vp, WP_VIEWPORT_ERROR_BAD_VALUE,
+	       "wp_viewport@\\d+\\.set_destination\\(0, 5\\)");
+	wp_viewport_set_destination(vp, 0, 5);
+}
+
+static void
+viewport_bad_size(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	struct wp_viewport *vp = viewport(c, s);
+	wp_viewport_set_source(vp, 0, 0, wl_fixed_from_double(10.5),
+			       wl_fixed_from_int(10));
+	wl_surface_attach(s, buffer(c, 32, 32), 0, 0);
+	expect(c, vp, WP_VIEWPORT_ERROR_BAD_SIZE, "wl_surface@\\d+\\.commit\\(");
+	wl_surface_commit(s);
+}
+
+static void
+viewport_out_of_buffer(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	struct wp_viewport *vp = viewport(c, s);
+	/* 32x32 at scale 2 is 16x16 in surface coordinates */
+	wl_surface_set_buffer_scale(s, 2);
+	wp_viewport_set_source(vp, wl_fixed_from_int(8), 0, wl_fixed_from_int(10),
+			       wl_fixed_from_int(10));
+	wl_surface_attach(s, buffer(c, 32, 32), 0, 0);
+	expect(c, vp, WP_VIEWPORT_ERROR_OUT_OF_BUFFER, "wl_surface@\\d+\\.commit\\(");
+	wl_surface_commit(s);
+}
+
+static void
+viewport_no_surface(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	struct wp_viewport *vp = viewport(c, s);
+	wl_surface_destroy(s);
+	tc_globals_roundtrip(c->g, "surface destroyed");
+	expect(c, vp, WP_VIEWPORT_ERROR_NO_SURFACE,
+	       "wp_viewport@\\d+\\.set_destination\\(");
+	wp_viewport_set_destination(vp, 10, 10);
+}
+
 struct shield_case {
 	const char *name;
 	void (*run)(struct ctx *c);
+};
+
+/* ---- legal sequences: near the rules, and no error is allowed ---- */
+
+static void
+legal_subsurface_again(struct ctx *c)
+{
+	struct wl_surface *a = surface(c), *b = surface(c), *d = surface(c);
+	struct wl_subsurface *sub = wl_subcompositor_get_subsurface(c->subcompositor, b, a);
+	wl_subsurface_destroy(sub);
+	sub = wl_subcompositor_get_subsurface(c->subcompositor, b, a);
+	wl_subcompositor_get_subsurface(c->subcompositor, d, a);
+	wl_subsurface_place_above(sub, a);
+	wl_subsurface_place_below(sub, d);
+	wl_surface_set_buffer_scale(b, 2);
+	wl_surface_attach(b, buffer(c, 64, 32), 0, 0);
+	wl_surface_commit(b);
+	wl_surface_commit(a);
+}
+
+static void
+legal_sizes_between_commits(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	xdg_toplevel_set_max_size(w->toplevel, 100, 100);
+	xdg_toplevel_set_min_size(w->toplevel, 200, 200);
+	xdg_toplevel_set_max_size(w->toplevel, 300, 0);
+	xdg_toplevel_set_max_size(w->toplevel, 300, 300);
+	xdg_surface_set_window_geometry(w->xdg_surface, 0, 0, 64, 64);
+	wl_surface_commit(w->surface);
+	xdg_toplevel_set_min_size(w->toplevel, 0, 0);
+	xdg_toplevel_set_max_size(w->toplevel, 0, 0);
+	xdg_toplevel_set_parent(w->toplevel, NULL);
+	wl_surface_commit(w->surface);
+}
+
+static void
+legal_parents(struct ctx *c)
+{
+	struct tc_window *a = mapped_window(c), *b = mapped_window(c);
+	xdg_toplevel_set_parent(b->toplevel, a->toplevel);
+	xdg_toplevel_set_parent(b->toplevel, NULL);
+	xdg_toplevel_set_parent(a->toplevel, b->toplevel);
+	wl_surface_commit(a->surface);
+}
+
+static void
+legal_popups_in_order(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	struct xdg_positioner *p = positioner(c, true, true);
+	xdg_positioner_set_anchor(p, XDG_POSITIONER_ANCHOR_BOTTOM_RIGHT);
+	xdg_positioner_set_gravity(p, XDG_POSITIONER_GRAVITY_BOTTOM_RIGHT);
+	struct wl_surface *s1 = surface(c), *s2 = surface(c);
+	struct xdg_surface *x1 = xdg_wm_base_get_xdg_surface(c->g->wm_base, s1);
+	struct xdg_popup *p1 = xdg_surface_get_popup(x1, w->xdg_surface, p);
+	struct xdg_surface *x2 = xdg_wm_base_get_xdg_surface(c->g->wm_base, s2);
+	struct xdg_popup *p2 = xdg_surface_get_popup(x2, x1, p);
+	tc_globals_roundtrip(c->g, "popups");
+	xdg_popup_destroy(p2);
+	xdg_popup_destroy(p1);
+	xdg_surface_destroy(x2);
+	xdg_surface_destroy(x1);
+}
+
+static void
+legal_viewport(struct ctx *c)
+{
+	struct wl_surface *s = surface(c);
+	struct wp_viewport *vp = viewport(c, s);
+	wp_viewport_set_source(vp, wl_fixed_from_int(-1), wl_fixed_from_int(-1),
+			       wl_fixed_from_int(-1), wl_fixed_from_int(-1));
+	wp_viewport_set_destination(vp, -1, -1);
+	wp_viewport_set_source(vp, wl_fixed_from_double(0.5), 0,
+			       wl_fixed_from_double(15.5), wl_fixed_from_int(16));
+	wp_viewport_set_destination(vp, 31, 33);
+	wl_surface_attach(s, buffer(c, 16, 16), 0, 0);
+	wl_surface_commit(s);
+	wp_viewport_destroy(vp);
+	vp = viewport(c, s);
+	wp_viewport_set_source(vp, 0, 0, wl_fixed_from_int(16), wl_fixed_from_int(16));
+	wl_surface_commit(s);
+	wl_surface_attach(s, NULL, 0, 0);
+	wp_viewport_set_source(vp, 0, 0, wl_fixed_from_int(99), wl_fixed_from_int(99));
+	wl_surface_commit(s);
+}
+
+static const struct shield_case legal_cases[] = {
+	{ "subsurface-again", legal_subsurface_again },
+	{ "sizes-between-commits", legal_sizes_between_commits },
+	{ "parents", legal_parents },
+	{ "popups-in-order", legal_popups_in_order },
+	{ "viewport", legal_viewport },
 };
 
 static const struct shield_case cases[] = {
@@ -430,6 +604,12 @@ static const struct shield_case cases[] = {
 	{ "invalid-parent-cycle", invalid_parent_cycle },
 	{ "toplevel-negative-size", toplevel_negative_size },
 	{ "toplevel-min-above-max", toplevel_min_above_max },
+	{ "viewport-exists", viewport_exists },
+	{ "viewport-bad-source", viewport_bad_source },
+	{ "viewport-bad-destination", viewport_bad_destination },
+	{ "viewport-bad-size", viewport_bad_size },
+	{ "viewport-out-of-buffer", viewport_out_of_buffer },
+	{ "viewport-no-surface", viewport_no_surface },
 };
 
 static void
@@ -440,6 +620,9 @@ global(void *data, struct wl_registry *registry, uint32_t name,
 	if (strcmp(interface, wl_subcompositor_interface.name) == 0)
 		c->subcompositor = wl_registry_bind(registry, name,
 						    &wl_subcompositor_interface, 1);
+	else if (strcmp(interface, wp_viewporter_interface.name) == 0)
+		c->viewporter = wl_registry_bind(registry, name,
+						 &wp_viewporter_interface, 1);
 }
 
 static double
@@ -453,20 +636,30 @@ now_s(void)
 int
 main(int argc, char **argv)
 {
-	const struct shield_case *chosen = NULL;
+	const struct shield_case *chosen = NULL, *table = cases;
 	size_t ncases = sizeof(cases) / sizeof(cases[0]);
+	bool legal = argc == 3 && strcmp(argv[1], "--legal") == 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+	if (argc == 2 && strcmp(argv[1], "--list-legal") == 0) {
+		table = legal_cases;
+		ncases = sizeof(legal_cases) / sizeof(legal_cases[0]);
+	}
+	if (argc == 2 && strncmp(argv[1], "--list", 6) == 0) {
 		for (size_t i = 0; i < ncases; i++)
-			printf("%s\n", cases[i].name);
+			printf("%s\n", table[i].name);
 		return 0;
 	}
-	for (size_t i = 0; argc == 2 && i < ncases; i++) {
-		if (strcmp(cases[i].name, argv[1]) == 0)
-			chosen = &cases[i];
+	if (legal) {
+		table = legal_cases;
+		ncases = sizeof(legal_cases) / sizeof(legal_cases[0]);
+	}
+	for (size_t i = 0; i < ncases; i++) {
+		if (strcmp(table[i].name, argv[argc - 1]) == 0 && argc == 2 + legal)
+			chosen = &table[i];
 	}
 	if (!chosen) {
-		fprintf(stderr, "usage: shield-client CASE|--list\n");
+		fprintf(stderr, "usage: shield-client CASE | --legal CASE | "
+			"--list | --list-legal\n");
 		return 2;
 	}
 
@@ -484,13 +677,13 @@ main(int argc, char **argv)
 	chosen->run(&c);
 	printf("SENT %s\n", chosen->name);
 
-	double deadline = now_s() + 3.0;
+	double deadline = now_s() + (legal ? 0.5 : 3.0);
 	int ret = 0;
 	while (now_s() < deadline && (ret = wl_display_roundtrip(c.g->display)) >= 0)
 		usleep(20000);
 	if (ret >= 0) {
 		printf("NO_ERROR\n");
-		return 1;
+		return legal ? 0 : 1;
 	}
 	struct tc_protocol_error error;
 	if (!tc_globals_report_error(c.g, &error))
@@ -499,6 +692,8 @@ main(int argc, char **argv)
 	const char *msg = marker ? strstr(marker + 8, ": ") : NULL;
 	if (msg)
 		printf("ERROR_MESSAGE %.*s\n", (int)strcspn(msg + 2, "\n"), msg + 2);
+	if (legal)
+		return 3;
 	if (strcmp(error.interface, c.want.interface) == 0 && error.id == c.want.id &&
 	    error.code == c.want.code)
 		return 0;
