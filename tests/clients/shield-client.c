@@ -28,6 +28,7 @@
 
 #include <wayland-client.h>
 
+#include "tc-pointer-constraints-client-protocol.h"
 #include "tc-shm.h"
 #include "tc-viewporter-client-protocol.h"
 #include "tc-wayland.h"
@@ -42,6 +43,13 @@ struct ctx {
 	struct tc_globals *g;
 	struct wl_subcompositor *subcompositor;
 	struct wp_viewporter *viewporter;
+	struct wl_data_device_manager *ddm;
+	struct zwp_pointer_constraints_v1 *constraints;
+	struct wl_pointer *pointer;
+	struct wl_keyboard *keyboard;
+	uint32_t keyboard_serial;
+	bool has_focus;
+	struct wl_data_offer *selection;
 	struct expect want;
 };
 
@@ -477,9 +485,209 @@ viewport_no_surface(struct ctx *c)
 	wp_viewport_set_destination(vp, 10, 10);
 }
 
+/* ---- cases on a seat (weston's x11 backend) ---- */
+
+static void
+need(const void *object, const char *what)
+{
+	if (!object) {
+		fprintf(stderr, "shield-client: no %s\n", what);
+		exit(2);
+	}
+}
+
+static struct wl_data_device *
+data_device(struct ctx *c)
+{
+	need(c->ddm, "wl_data_device_manager");
+	need(c->g->seat, "wl_seat");
+	return wl_data_device_manager_get_data_device(c->ddm, c->g->seat);
+}
+
+static void
+cursor_role(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	need(c->pointer, "wl_pointer");
+	expect(c, c->pointer, WL_POINTER_ERROR_ROLE, "wl_pointer@\\d+\\.set_cursor\\(");
+	wl_pointer_set_cursor(c->pointer, 0, w->surface, 0, 0);
+}
+
+static void
+dnd_icon_role(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	struct wl_data_device *dd = data_device(c);
+	expect(c, dd, WL_DATA_DEVICE_ERROR_ROLE, "wl_data_device@\\d+\\.start_drag\\(");
+	wl_data_device_start_drag(dd, NULL, w->surface, w->surface, 0);
+}
+
+static void
+source_invalid_action_mask(struct ctx *c)
+{
+	need(c->ddm, "wl_data_device_manager");
+	struct wl_data_source *src = wl_data_device_manager_create_data_source(c->ddm);
+	expect(c, src, WL_DATA_SOURCE_ERROR_INVALID_ACTION_MASK,
+	       "wl_data_source@\\d+\\.set_actions\\(8\\)");
+	wl_data_source_set_actions(src, 8);
+}
+
+static void
+source_actions_after_use(struct ctx *c)
+{
+	struct wl_data_device *dd = data_device(c);
+	struct wl_data_source *src = wl_data_device_manager_create_data_source(c->ddm);
+	wl_data_source_offer(src, "text/plain");
+	wl_data_device_set_selection(dd, src, 0);
+	expect(c, src, WL_DATA_SOURCE_ERROR_INVALID_SOURCE,
+	       "wl_data_source@\\d+\\.set_actions\\(");
+	wl_data_source_set_actions(src, WL_DATA_DEVICE_MANAGER_DND_ACTION_COPY);
+}
+
+static void
+selection_with_dnd_source(struct ctx *c)
+{
+	struct wl_data_device *dd = data_device(c);
+	struct wl_data_source *src = wl_data_device_manager_create_data_source(c->ddm);
+	wl_data_source_offer(src, "text/plain");
+	wl_data_source_set_actions(src, WL_DATA_DEVICE_MANAGER_DND_ACTION_COPY);
+	expect(c, src, WL_DATA_SOURCE_ERROR_INVALID_SOURCE,
+	       "wl_data_device@\\d+\\.set_selection\\(");
+	wl_data_device_set_selection(dd, src, 0);
+}
+
+static void
+already_constrained(struct ctx *c)
+{
+	need(c->constraints, "zwp_pointer_constraints_v1");
+	need(c->pointer, "wl_pointer");
+	struct wl_surface *s = surface(c);
+	zwp_pointer_constraints_v1_lock_pointer(c->constraints, s, c->pointer, NULL,
+		ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
+	expect(c, c->constraints, ZWP_POINTER_CONSTRAINTS_V1_ERROR_ALREADY_CONSTRAINED,
+	       "zwp_pointer_constraints_v1@\\d+\\.confine_pointer\\(");
+	zwp_pointer_constraints_v1_confine_pointer(c->constraints, s, c->pointer, NULL,
+		ZWP_POINTER_CONSTRAINTS_V1_LIFETIME_PERSISTENT);
+}
+
+static void
+source_send(void *data, struct wl_data_source *src, const char *mime, int32_t fd)
+{
+	close(fd);
+}
+
+static void
+source_cancelled(void *data, struct wl_data_source *src)
+{
+}
+
+static const struct wl_data_source_listener source_listener = {
+	.send = source_send,
+	.cancelled = source_cancelled,
+};
+
+static void
+dd_data_offer(void *data, struct wl_data_device *dd, struct wl_data_offer *offer)
+{
+}
+
+static void
+dd_enter(void *data, struct wl_data_device *dd, uint32_t serial,
+	 struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y,
+	 struct wl_data_offer *offer)
+{
+}
+
+static void
+dd_leave(void *data, struct wl_data_device *dd)
+{
+}
+
+static void
+dd_motion(void *data, struct wl_data_device *dd, uint32_t time, wl_fixed_t x, wl_fixed_t y)
+{
+}
+
+static void
+dd_drop(void *data, struct wl_data_device *dd)
+{
+}
+
+static void
+dd_selection(void *data, struct wl_data_device *dd, struct wl_data_offer *offer)
+{
+	struct ctx *c = data;
+	c->selection = offer;
+}
+
+static const struct wl_data_device_listener dd_listener = {
+	.data_offer = dd_data_offer,
+	.enter = dd_enter,
+	.leave = dd_leave,
+	.motion = dd_motion,
+	.drop = dd_drop,
+	.selection = dd_selection,
+};
+
+/* Our own selection, offered back to us: a selection (not a drag) offer. */
+static struct wl_data_offer *
+selection_offer(struct ctx *c)
+{
+	mapped_window(c);
+	need(c->keyboard, "wl_keyboard");
+	while (!c->has_focus)
+		tc_globals_dispatch(c->g, "keyboard focus");
+	struct wl_data_device *dd = data_device(c);
+	wl_data_device_add_listener(dd, &dd_listener, c);
+	struct wl_data_source *src = wl_data_device_manager_create_data_source(c->ddm);
+	wl_data_source_add_listener(src, &source_listener, c);
+	wl_data_source_offer(src, "text/plain");
+	wl_data_device_set_selection(dd, src, c->keyboard_serial);
+	while (!c->selection)
+		tc_globals_dispatch(c->g, "selection offer");
+	return c->selection;
+}
+
+static void
+offer_finish_selection(struct ctx *c)
+{
+	struct wl_data_offer *offer = selection_offer(c);
+	expect(c, offer, WL_DATA_OFFER_ERROR_INVALID_FINISH,
+	       "wl_data_offer@\\d+\\.finish\\(");
+	wl_data_offer_finish(offer);
+}
+
+static void
+offer_actions_on_selection(struct ctx *c)
+{
+	struct wl_data_offer *offer = selection_offer(c);
+	expect(c, offer, WL_DATA_OFFER_ERROR_INVALID_OFFER,
+	       "wl_data_offer@\\d+\\.set_actions\\(");
+	wl_data_offer_set_actions(offer, 1, 1);
+}
+
+static void
+offer_invalid_action_mask(struct ctx *c)
+{
+	struct wl_data_offer *offer = selection_offer(c);
+	expect(c, offer, WL_DATA_OFFER_ERROR_INVALID_ACTION_MASK,
+	       "wl_data_offer@\\d+\\.set_actions\\(");
+	wl_data_offer_set_actions(offer, 9, 1);
+}
+
+static void
+offer_invalid_action(struct ctx *c)
+{
+	struct wl_data_offer *offer = selection_offer(c);
+	expect(c, offer, WL_DATA_OFFER_ERROR_INVALID_ACTION,
+	       "wl_data_offer@\\d+\\.set_actions\\(");
+	wl_data_offer_set_actions(offer, 3, 3);
+}
+
 struct shield_case {
 	const char *name;
 	void (*run)(struct ctx *c);
+	bool seat; /* needs a wl_seat (weston's x11 backend, not headless) */
 };
 
 /* ---- legal sequences: near the rules, and no error is allowed ---- */
@@ -568,48 +776,58 @@ legal_viewport(struct ctx *c)
 }
 
 static const struct shield_case legal_cases[] = {
-	{ "subsurface-again", legal_subsurface_again },
-	{ "sizes-between-commits", legal_sizes_between_commits },
-	{ "parents", legal_parents },
-	{ "popups-in-order", legal_popups_in_order },
-	{ "viewport", legal_viewport },
+	{ "subsurface-again", legal_subsurface_again, false },
+	{ "sizes-between-commits", legal_sizes_between_commits, false },
+	{ "parents", legal_parents, false },
+	{ "popups-in-order", legal_popups_in_order, false },
+	{ "viewport", legal_viewport, false },
 };
 
 static const struct shield_case cases[] = {
-	{ "defunct-surfaces", defunct_surfaces },
-	{ "invalid-scale", invalid_scale },
-	{ "invalid-transform", invalid_transform },
-	{ "invalid-offset", invalid_offset },
-	{ "invalid-size", invalid_size },
-	{ "subsurface-role", subsurface_role },
-	{ "subsurface-self", subsurface_self },
-	{ "subsurface-cycle", subsurface_cycle },
-	{ "subsurface-twice", subsurface_twice },
-	{ "subsurface-not-sibling", subsurface_not_sibling },
-	{ "xdg-role", xdg_role },
-	{ "xdg-role-switch", xdg_role_switch },
-	{ "not-the-topmost-popup", not_the_topmost_popup },
-	{ "invalid-popup-parent", invalid_popup_parent },
-	{ "invalid-positioner", invalid_positioner },
-	{ "positioner-invalid-input", positioner_invalid_input },
-	{ "positioner-invalid-gravity", positioner_invalid_gravity },
-	{ "not-constructed", not_constructed },
-	{ "not-constructed-commit", not_constructed_commit },
-	{ "already-constructed", already_constructed },
-	{ "unconfigured-buffer", unconfigured_buffer },
-	{ "invalid-serial", invalid_serial },
-	{ "xdg-invalid-size", xdg_invalid_size },
-	{ "defunct-role-object", defunct_role_object },
-	{ "invalid-parent-self", invalid_parent_self },
-	{ "invalid-parent-cycle", invalid_parent_cycle },
-	{ "toplevel-negative-size", toplevel_negative_size },
-	{ "toplevel-min-above-max", toplevel_min_above_max },
-	{ "viewport-exists", viewport_exists },
-	{ "viewport-bad-source", viewport_bad_source },
-	{ "viewport-bad-destination", viewport_bad_destination },
-	{ "viewport-bad-size", viewport_bad_size },
-	{ "viewport-out-of-buffer", viewport_out_of_buffer },
-	{ "viewport-no-surface", viewport_no_surface },
+	{ "defunct-surfaces", defunct_surfaces, false },
+	{ "invalid-scale", invalid_scale, false },
+	{ "invalid-transform", invalid_transform, false },
+	{ "invalid-offset", invalid_offset, false },
+	{ "invalid-size", invalid_size, false },
+	{ "subsurface-role", subsurface_role, false },
+	{ "subsurface-self", subsurface_self, false },
+	{ "subsurface-cycle", subsurface_cycle, false },
+	{ "subsurface-twice", subsurface_twice, false },
+	{ "subsurface-not-sibling", subsurface_not_sibling, false },
+	{ "xdg-role", xdg_role, false },
+	{ "xdg-role-switch", xdg_role_switch, false },
+	{ "not-the-topmost-popup", not_the_topmost_popup, false },
+	{ "invalid-popup-parent", invalid_popup_parent, false },
+	{ "invalid-positioner", invalid_positioner, false },
+	{ "positioner-invalid-input", positioner_invalid_input, false },
+	{ "positioner-invalid-gravity", positioner_invalid_gravity, false },
+	{ "not-constructed", not_constructed, false },
+	{ "not-constructed-commit", not_constructed_commit, false },
+	{ "already-constructed", already_constructed, false },
+	{ "unconfigured-buffer", unconfigured_buffer, false },
+	{ "invalid-serial", invalid_serial, false },
+	{ "xdg-invalid-size", xdg_invalid_size, false },
+	{ "defunct-role-object", defunct_role_object, false },
+	{ "invalid-parent-self", invalid_parent_self, false },
+	{ "invalid-parent-cycle", invalid_parent_cycle, false },
+	{ "toplevel-negative-size", toplevel_negative_size, false },
+	{ "toplevel-min-above-max", toplevel_min_above_max, false },
+	{ "viewport-exists", viewport_exists, false },
+	{ "viewport-bad-source", viewport_bad_source, false },
+	{ "viewport-bad-destination", viewport_bad_destination, false },
+	{ "viewport-bad-size", viewport_bad_size, false },
+	{ "viewport-out-of-buffer", viewport_out_of_buffer, false },
+	{ "viewport-no-surface", viewport_no_surface, false },
+	{ "cursor-role", cursor_role, true },
+	{ "dnd-icon-role", dnd_icon_role, true },
+	{ "source-invalid-action-mask", source_invalid_action_mask, false },
+	{ "source-actions-after-use", source_actions_after_use, true },
+	{ "selection-with-dnd-source", selection_with_dnd_source, true },
+	{ "already-constrained", already_constrained, true },
+	{ "offer-finish-selection", offer_finish_selection, true },
+	{ "offer-actions-on-selection", offer_actions_on_selection, true },
+	{ "offer-invalid-action-mask", offer_invalid_action_mask, true },
+	{ "offer-invalid-action", offer_invalid_action, true },
 };
 
 static void
@@ -620,9 +838,75 @@ global(void *data, struct wl_registry *registry, uint32_t name,
 	if (strcmp(interface, wl_subcompositor_interface.name) == 0)
 		c->subcompositor = wl_registry_bind(registry, name,
 						    &wl_subcompositor_interface, 1);
+	else if (strcmp(interface, wl_data_device_manager_interface.name) == 0)
+		c->ddm = wl_registry_bind(registry, name, &wl_data_device_manager_interface,
+					  version < 3 ? version : 3);
+	else if (strcmp(interface, zwp_pointer_constraints_v1_interface.name) == 0)
+		c->constraints = wl_registry_bind(registry, name,
+						  &zwp_pointer_constraints_v1_interface, 1);
 	else if (strcmp(interface, wp_viewporter_interface.name) == 0)
 		c->viewporter = wl_registry_bind(registry, name,
 						 &wp_viewporter_interface, 1);
+}
+
+static void
+kb_keymap(void *data, struct wl_keyboard *kb, uint32_t format, int32_t fd, uint32_t size)
+{
+	close(fd);
+}
+
+static void
+kb_enter(void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *surface,
+	 struct wl_array *keys)
+{
+	struct ctx *c = data;
+	c->keyboard_serial = serial;
+	c->has_focus = true;
+}
+
+static void
+kb_leave(void *data, struct wl_keyboard *kb, uint32_t serial, struct wl_surface *surface)
+{
+	struct ctx *c = data;
+	c->has_focus = false;
+}
+
+static void
+kb_key(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t time,
+       uint32_t key, uint32_t state)
+{
+}
+
+static void
+kb_modifiers(void *data, struct wl_keyboard *kb, uint32_t serial, uint32_t dep,
+	     uint32_t lat, uint32_t locked, uint32_t group)
+{
+}
+
+static void
+kb_repeat(void *data, struct wl_keyboard *kb, int32_t rate, int32_t delay)
+{
+}
+
+static const struct wl_keyboard_listener kb_listener = {
+	.keymap = kb_keymap,
+	.enter = kb_enter,
+	.leave = kb_leave,
+	.key = kb_key,
+	.modifiers = kb_modifiers,
+	.repeat_info = kb_repeat,
+};
+
+static void
+seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct ctx *c = data;
+	if ((caps & WL_SEAT_CAPABILITY_POINTER) && !c->pointer)
+		c->pointer = wl_seat_get_pointer(seat);
+	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !c->keyboard) {
+		c->keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(c->keyboard, &kb_listener, c);
+	}
 }
 
 static double
@@ -646,7 +930,7 @@ main(int argc, char **argv)
 	}
 	if (argc == 2 && strncmp(argv[1], "--list", 6) == 0) {
 		for (size_t i = 0; i < ncases; i++)
-			printf("%s\n", table[i].name);
+			printf("%s%s\n", table[i].name, table[i].seat ? " seat" : "");
 		return 0;
 	}
 	if (legal) {
@@ -666,10 +950,13 @@ main(int argc, char **argv)
 	tc_log_capture_start();
 	struct ctx c = { 0 };
 	c.g = tc_globals_create("shield-client", &(struct tc_globals_options){
-		.compositor_version = 5, .global = global, .data = &c });
+		.compositor_version = 5, .global = global, .data = &c,
+		.seat_version = chosen->seat ? 5 : 0,
+		.seat_capabilities = seat_capabilities });
 	if (!c.g)
 		return 2;
 	tc_globals_roundtrip(c.g, "setup");
+	tc_globals_roundtrip(c.g, "seat capabilities");
 	if (!c.subcompositor) {
 		fprintf(stderr, "shield-client: no wl_subcompositor\n");
 		return 2;

@@ -111,10 +111,11 @@ def find_x_window(display, xclass, timeout=10):
 # --------------------------------------------------------------------------
 # host compositor B: weston on Xvfb
 
-def start_weston_x11(wl, timeout=15):
+def start_weston_x11(wl, timeout=15, env=None):
+    """env: extra environment for weston (e.g. WAYLAND_DEBUG=server)."""
     xvfb = start_xvfb(wl)
     socket_name = wl.unique("seat-host")
-    env = wl.base_env()
+    env = {**wl.base_env(), **(env or {})}
     env["DISPLAY"] = xvfb.x_display
     argv = [
         shutil.which("weston") or "weston",

@@ -12,6 +12,7 @@ import subprocess
 
 import pytest
 
+import seat_host
 import wlgp
 
 CASES = [
@@ -48,6 +49,7 @@ CASES = [
     "viewport-bad-size",
     "viewport-out-of-buffer",
     "viewport-no-surface",
+    "source-invalid-action-mask",
 ]
 
 BYSTANDER_SEED = 7
@@ -58,10 +60,26 @@ BYSTANDER_SEED = 7
 V5_CASES = ["invalid-offset"]
 
 
+# On a seat: weston's x11 backend (headless weston has no wl_seat).
+SEAT_CASES = [
+    "cursor-role",
+    "dnd-icon-role",
+    "source-actions-after-use",
+    "selection-with-dnd-source",
+    "already-constrained",
+    "offer-finish-selection",
+    "offer-actions-on-selection",
+    "offer-invalid-action-mask",
+    "offer-invalid-action",
+]
+
+
 def test_every_case_is_listed(clients_dir):
     out = subprocess.run([clients_dir / "shield-client", "--list"],
                          capture_output=True, text=True, check=True).stdout
-    assert sorted(out.split()) == sorted(CASES + V5_CASES)
+    lines = [line.split() for line in out.splitlines()]
+    assert sorted(n[0] for n in lines) == sorted(CASES + V5_CASES + SEAT_CASES)
+    assert sorted(n[0] for n in lines if n[1:] == ["seat"]) == sorted(SEAT_CASES)
 
 
 @pytest.fixture
@@ -163,3 +181,22 @@ def test_legal_sequence_passes(wl, host, proxy, clients_dir, case):
     via = wl.run([exe, "--legal", case], proxy, timeout=15, name=f"legal-{case}-proxied")
     assert via.returncode == 0, via.describe()
     assert "NO_ERROR" in via.stdout, via.describe()
+
+
+@pytest.mark.parametrize("case", SEAT_CASES)
+def test_seat_rule_refused_before_the_host(wl, proxy_bin, clients_dir, case):
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_weston_x11(wl, env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    mark = len(host.stderr())
+    offending = run_case(wl, proxy, clients_dir, case)
+    assert host.alive(), host.describe()
+    assert proxy.alive(), proxy.describe()
+    received = host.stderr()[mark:]
+    assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
+    hit = re.search(offending, received)
+    assert hit is None, f"the host received {hit[0]!r}"
+    info = wl.run(["wayland-info"], host, timeout=10)
+    assert info.returncode == 0 and "wl_seat" in info.stdout, info.describe()
