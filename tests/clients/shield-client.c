@@ -684,6 +684,48 @@ offer_invalid_action(struct ctx *c)
 	wl_data_offer_set_actions(offer, 3, 3);
 }
 
+static void
+invalid_resize_edge(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	need(c->g->seat, "wl_seat");
+	expect(c, w->toplevel, XDG_TOPLEVEL_ERROR_INVALID_RESIZE_EDGE,
+	       "xdg_toplevel@\\d+\\.resize\\(");
+	xdg_toplevel_resize(w->toplevel, c->g->seat, 0, 3);
+}
+
+static void
+popup_configure(void *data, struct xdg_surface *xs, uint32_t serial)
+{
+	xdg_surface_ack_configure(xs, serial);
+	*(bool *)data = true;
+}
+
+static const struct xdg_surface_listener popup_surface_listener = {
+	.configure = popup_configure,
+};
+
+static void
+invalid_grab(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	need(c->g->seat, "wl_seat");
+	struct wl_surface *s = surface(c);
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, s);
+	bool configured = false;
+	xdg_surface_add_listener(xs, &popup_surface_listener, &configured);
+	struct xdg_popup *popup = xdg_surface_get_popup(xs, w->xdg_surface,
+							positioner(c, true, true));
+	wl_surface_commit(s);
+	while (!configured)
+		tc_globals_dispatch(c->g, "popup configure");
+	wl_surface_attach(s, buffer(c, 20, 20), 0, 0);
+	wl_surface_commit(s);
+	tc_globals_roundtrip(c->g, "popup mapped");
+	expect(c, popup, XDG_POPUP_ERROR_INVALID_GRAB, "xdg_popup@\\d+\\.grab\\(");
+	xdg_popup_grab(popup, c->g->seat, 0);
+}
+
 struct shield_case {
 	const char *name;
 	void (*run)(struct ctx *c);
@@ -828,6 +870,8 @@ static const struct shield_case cases[] = {
 	{ "offer-actions-on-selection", offer_actions_on_selection, true },
 	{ "offer-invalid-action-mask", offer_invalid_action_mask, true },
 	{ "offer-invalid-action", offer_invalid_action, true },
+	{ "invalid-resize-edge", invalid_resize_edge, true },
+	{ "invalid-grab", invalid_grab, true },
 };
 
 static void

@@ -71,6 +71,8 @@ SEAT_CASES = [
     "offer-actions-on-selection",
     "offer-invalid-action-mask",
     "offer-invalid-action",
+    "invalid-resize-edge",
+    "invalid-grab",
 ]
 
 
