@@ -31,6 +31,7 @@
 #include "tc-pointer-constraints-client-protocol.h"
 #include "tc-shm.h"
 #include "tc-viewporter-client-protocol.h"
+#include "tc-xdg-decoration-client-protocol.h"
 #include "tc-wayland.h"
 #include "tc-window.h"
 
@@ -45,6 +46,7 @@ struct ctx {
 	struct wp_viewporter *viewporter;
 	struct wl_data_device_manager *ddm;
 	struct zwp_pointer_constraints_v1 *constraints;
+	struct zxdg_decoration_manager_v1 *decorations;
 	struct wl_pointer *pointer;
 	struct wl_keyboard *keyboard;
 	uint32_t keyboard_serial;
@@ -726,6 +728,36 @@ invalid_grab(struct ctx *c)
 	xdg_popup_grab(popup, c->g->seat, 0);
 }
 
+/* ---- xdg-decoration (sway: weston 10 has none) ---- */
+
+static void
+decoration_already_constructed(struct ctx *c)
+{
+	need(c->decorations, "zxdg_decoration_manager_v1");
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	struct xdg_toplevel *t = xdg_surface_get_toplevel(xs);
+	struct zxdg_toplevel_decoration_v1 *d =
+		zxdg_decoration_manager_v1_get_toplevel_decoration(c->decorations, t);
+	tc_globals_roundtrip(c->g, "decoration");
+	expect(c, d, ZXDG_TOPLEVEL_DECORATION_V1_ERROR_ALREADY_CONSTRUCTED,
+	       "(zxdg_decoration_manager_v1@\\d+\\.get_toplevel_decoration\\([\\s\\S]*){2}");
+	zxdg_decoration_manager_v1_get_toplevel_decoration(c->decorations, t);
+}
+
+static void
+decoration_orphaned(struct ctx *c)
+{
+	need(c->decorations, "zxdg_decoration_manager_v1");
+	struct xdg_surface *xs = xdg_wm_base_get_xdg_surface(c->g->wm_base, surface(c));
+	struct xdg_toplevel *t = xdg_surface_get_toplevel(xs);
+	struct zxdg_toplevel_decoration_v1 *d =
+		zxdg_decoration_manager_v1_get_toplevel_decoration(c->decorations, t);
+	tc_globals_roundtrip(c->g, "decoration");
+	expect(c, d, ZXDG_TOPLEVEL_DECORATION_V1_ERROR_ORPHANED,
+	       "xdg_toplevel@\\d+\\.destroy\\(");
+	xdg_toplevel_destroy(t);
+}
+
 struct shield_case {
 	const char *name;
 	void (*run)(struct ctx *c);
@@ -872,6 +904,8 @@ static const struct shield_case cases[] = {
 	{ "offer-invalid-action", offer_invalid_action, true },
 	{ "invalid-resize-edge", invalid_resize_edge, true },
 	{ "invalid-grab", invalid_grab, true },
+	{ "decoration-already-constructed", decoration_already_constructed, true },
+	{ "decoration-orphaned", decoration_orphaned, true },
 };
 
 static void
@@ -888,6 +922,9 @@ global(void *data, struct wl_registry *registry, uint32_t name,
 	else if (strcmp(interface, zwp_pointer_constraints_v1_interface.name) == 0)
 		c->constraints = wl_registry_bind(registry, name,
 						  &zwp_pointer_constraints_v1_interface, 1);
+	else if (strcmp(interface, zxdg_decoration_manager_v1_interface.name) == 0)
+		c->decorations = wl_registry_bind(registry, name,
+						  &zxdg_decoration_manager_v1_interface, 1);
 	else if (strcmp(interface, wp_viewporter_interface.name) == 0)
 		c->viewporter = wl_registry_bind(registry, name,
 						 &wp_viewporter_interface, 1);

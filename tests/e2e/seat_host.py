@@ -161,10 +161,10 @@ def type_text(host, text, delay_ms=30):
 # --------------------------------------------------------------------------
 # host compositor C: sway on Xvfb (primary selection)
 
-def start_sway_x11(wl, request, timeout=15):
+def start_sway_x11(wl, request, timeout=15, extra_env=None):
     """sway on a private Xvfb.  `request` is the pytest request: the
     runtime dir sway gets (owned by the user it runs as) is removed when
-    the test ends."""
+    the test ends.  extra_env: more environment (e.g. WAYLAND_DEBUG)."""
     xvfb = start_xvfb(wl)
     rundir = Path(tempfile.mkdtemp(prefix="wlgp-sway-"))
     request.addfinalizer(lambda: shutil.rmtree(rundir, ignore_errors=True))
@@ -180,6 +180,7 @@ def start_sway_x11(wl, request, timeout=15):
         "WLR_RENDERER": "pixman",
         "WLR_X11_OUTPUTS": "1",
         "LC_ALL": "C.UTF-8",
+        **(extra_env or {}),
     }
     argv = ["sway", "--config", str(config)]
     if os.geteuid() == 0:

@@ -76,12 +76,16 @@ SEAT_CASES = [
 ]
 
 
+# xdg-decoration: sway (weston 10 has no zxdg_decoration_manager_v1).
+SWAY_CASES = ["decoration-already-constructed", "decoration-orphaned"]
+
+
 def test_every_case_is_listed(clients_dir):
     out = subprocess.run([clients_dir / "shield-client", "--list"],
                          capture_output=True, text=True, check=True).stdout
     lines = [line.split() for line in out.splitlines()]
-    assert sorted(n[0] for n in lines) == sorted(CASES + V5_CASES + SEAT_CASES)
-    assert sorted(n[0] for n in lines if n[1:] == ["seat"]) == sorted(SEAT_CASES)
+    assert sorted(n[0] for n in lines) == sorted(CASES + V5_CASES + SEAT_CASES + SWAY_CASES)
+    assert sorted(n[0] for n in lines if n[1:] == ["seat"]) == sorted(SEAT_CASES + SWAY_CASES)
 
 
 @pytest.fixture
@@ -202,3 +206,24 @@ def test_seat_rule_refused_before_the_host(wl, proxy_bin, clients_dir, case):
     assert hit is None, f"the host received {hit[0]!r}"
     info = wl.run(["wayland-info"], host, timeout=10)
     assert info.returncode == 0 and "wl_seat" in info.stdout, info.describe()
+
+
+@pytest.mark.parametrize("case", SWAY_CASES)
+def test_sway_rule_refused_before_the_host(wl, request, proxy_bin, clients_dir, case):
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_sway_x11(wl, request, extra_env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    mark = len(host.stderr())
+    offending = run_case(wl, proxy, clients_dir, case)
+    assert host.alive(), host.describe()
+    assert proxy.alive(), proxy.describe()
+    received = host.stderr()[mark:]
+    assert re.search(r"zxdg_decoration_manager_v1@\d+\.get_toplevel_decoration\(",
+                     received), received[-2000:]
+    hit = re.search(offending, received)
+    assert hit is None, f"the host received {hit[0]!r}"
+    info = wl.run(["wayland-info"], host, timeout=10)
+    assert info.returncode == 0 and "zxdg_decoration_manager_v1" in info.stdout, \
+        info.describe()
