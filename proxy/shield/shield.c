@@ -270,16 +270,12 @@ static void
 shield_client_free(struct shield_client *sc)
 {
 	/* The client's resources are destroyed after its destroy signal:
-	 * drop their state now, without the cross-object bookkeeping (every
-	 * object of the client goes at once). */
-	struct shield_object *obj, *tmp;
-	wl_list_for_each(obj, &sc->objects, link)
-		wl_list_init(&obj->destroy_signal.listener_list);
-	wl_list_for_each_safe(obj, tmp, &sc->objects, link) {
-		wl_list_remove(&obj->resource_destroy.link);
-		wl_list_remove(&obj->link);
-		free(obj->state);
-		free(obj);
+	 * drop their state now, each the way a destructor would (every
+	 * object unhooks what it holds, so the order does not matter). */
+	while (!wl_list_empty(&sc->objects)) {
+		struct shield_object *obj =
+			wl_container_of(sc->objects.next, obj, link);
+		shield_object_free(obj);
 	}
 	wl_list_remove(&sc->resource_created.link);
 	wl_list_remove(&sc->destroy.link);
