@@ -3,7 +3,8 @@
  * (surfaces, regions, frame callbacks), wl_output, wl_seat (pointer,
  * keyboard, touch), zwp_tablet_manager_v2 (which announces a tablet, a tool
  * and a pad with a group and a ring: objects created by events), plus two
- * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1.
+ * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1,
+ * and wp_fractional_scale_manager_v1 (weston 10 has none) for the shield.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <wayland-server-protocol.h>
 
 #include "host.h"
+#include "fractional-scale-v1-server-protocol.h"
 #include "tablet-unstable-v2-server-protocol.h"
 
 /* From the proxy's protocol library (no header of it is generated). */
@@ -644,6 +646,59 @@ unknown_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id
 		wl_client_post_no_memory(client);
 }
 
+/* ---- wp_fractional_scale_manager_v1 -------------------------------------- */
+
+static void
+fractional_scale_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wp_fractional_scale_v1_interface fractional_scale_impl = {
+	.destroy = fractional_scale_handle_destroy,
+};
+
+static void
+fractional_scale_resource_destroy(struct wl_resource *resource)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	host->stats.fractional_scales--;
+}
+
+static void
+fractional_manager_handle_get(struct wl_client *client, struct wl_resource *resource,
+			      uint32_t id, struct wl_resource *surface)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_fractional_scale_v1_interface, wl_resource_get_version(resource), id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &fractional_scale_impl, host,
+				       fractional_scale_resource_destroy);
+	host->stats.fractional_scales++;
+	host->stats.fractional_scales_created++;
+}
+
+static const struct wp_fractional_scale_manager_v1_interface fractional_manager_impl = {
+	.destroy = fractional_scale_handle_destroy,
+	.get_fractional_scale = fractional_manager_handle_get,
+};
+
+static void
+fractional_manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_fractional_scale_manager_v1_interface, (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &fractional_manager_impl, data, NULL);
+}
+
 /* ---- globals ------------------------------------------------------------ */
 
 struct global_kind {
@@ -658,6 +713,8 @@ static const struct global_kind global_kinds[HOST_GLOBAL_COUNT] = {
 	[HOST_TABLET_MANAGER] = { &zwp_tablet_manager_v2_interface, tablet_manager_bind },
 	[HOST_DMABUF] = { &zwp_linux_dmabuf_v1_interface, dmabuf_bind },
 	[HOST_UNKNOWN] = { &test_unknown_v1_interface, unknown_bind },
+	[HOST_FRACTIONAL_SCALE] = { &wp_fractional_scale_manager_v1_interface,
+				    fractional_manager_bind },
 };
 
 static void

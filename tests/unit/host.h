@@ -45,6 +45,7 @@ enum host_global {
 	HOST_TABLET_MANAGER,      /* zwp_tablet_manager_v2 */
 	HOST_DMABUF,              /* zwp_linux_dmabuf_v1: fds that cannot cross */
 	HOST_UNKNOWN,             /* test_unknown_v1: no proxy knows it */
+	HOST_FRACTIONAL_SCALE,    /* wp_fractional_scale_manager_v1 */
 	HOST_GLOBAL_COUNT
 };
 
@@ -84,6 +85,8 @@ struct host_stats {
 	int tablet_objects;      /* tablet/tool/pad/group/ring alive now */
 	int errors_posted;
 	int binds_after_remove;  /* binds of a global already wl_global_remove'd */
+	int fractional_scales;   /* wp_fractional_scale_v1 alive now */
+	int fractional_scales_created;
 };
 
 /* Creates the display, listens on socket_name in $XDG_RUNTIME_DIR and
