@@ -4,7 +4,8 @@
  * keyboard, touch), zwp_tablet_manager_v2 (which announces a tablet, a tool
  * and a pad with a group and a ring: objects created by events), plus two
  * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1,
- * and wp_fractional_scale_manager_v1 (weston 10 has none) for the shield.
+ * and for the shield wp_fractional_scale_manager_v1 (weston 10 has none)
+ * and wl_subcompositor (a role other than a cursor).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,9 @@ pointer_handle_set_cursor(struct wl_client *client, struct wl_resource *resource
 			  uint32_t serial, struct wl_resource *surface,
 			  int32_t hotspot_x, int32_t hotspot_y)
 {
+	struct host *host = wl_resource_get_user_data(resource);
+	if (surface)
+		host->stats.pointer_cursors_set++;
 }
 
 static const struct wl_pointer_interface pointer_impl = {
@@ -437,6 +441,9 @@ tool_handle_set_cursor(struct wl_client *client, struct wl_resource *resource,
 		       uint32_t serial, struct wl_resource *surface,
 		       int32_t hotspot_x, int32_t hotspot_y)
 {
+	struct host *host = wl_resource_get_user_data(resource);
+	if (surface)
+		host->stats.tool_cursors_set++;
 }
 
 static void
@@ -699,6 +706,74 @@ fractional_manager_bind(struct wl_client *client, void *data, uint32_t version, 
 	wl_resource_set_implementation(res, &fractional_manager_impl, data, NULL);
 }
 
+/* ---- wl_subcompositor --------------------------------------------------- */
+
+static void
+subsurface_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+subsurface_handle_set_position(struct wl_client *client, struct wl_resource *resource,
+			       int32_t x, int32_t y)
+{
+}
+
+static void
+subsurface_handle_place(struct wl_client *client, struct wl_resource *resource,
+			struct wl_resource *sibling)
+{
+}
+
+static void
+subsurface_handle_noargs(struct wl_client *client, struct wl_resource *resource)
+{
+}
+
+static const struct wl_subsurface_interface subsurface_impl = {
+	.destroy = subsurface_handle_destroy,
+	.set_position = subsurface_handle_set_position,
+	.place_above = subsurface_handle_place,
+	.place_below = subsurface_handle_place,
+	.set_sync = subsurface_handle_noargs,
+	.set_desync = subsurface_handle_noargs,
+};
+
+static void
+subcompositor_handle_get_subsurface(struct wl_client *client,
+				    struct wl_resource *resource, uint32_t id,
+				    struct wl_resource *surface,
+				    struct wl_resource *parent)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client, &wl_subsurface_interface,
+						     1, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &subsurface_impl, host, NULL);
+	host->stats.subsurfaces_created++;
+}
+
+static const struct wl_subcompositor_interface subcompositor_impl = {
+	.destroy = subsurface_handle_destroy,
+	.get_subsurface = subcompositor_handle_get_subsurface,
+};
+
+static void
+subcompositor_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client, &wl_subcompositor_interface,
+						     (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &subcompositor_impl, data, NULL);
+}
+
 /* ---- globals ------------------------------------------------------------ */
 
 struct global_kind {
@@ -715,6 +790,7 @@ static const struct global_kind global_kinds[HOST_GLOBAL_COUNT] = {
 	[HOST_UNKNOWN] = { &test_unknown_v1_interface, unknown_bind },
 	[HOST_FRACTIONAL_SCALE] = { &wp_fractional_scale_manager_v1_interface,
 				    fractional_manager_bind },
+	[HOST_SUBCOMPOSITOR] = { &wl_subcompositor_interface, subcompositor_bind },
 };
 
 static void

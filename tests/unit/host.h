@@ -46,6 +46,7 @@ enum host_global {
 	HOST_DMABUF,              /* zwp_linux_dmabuf_v1: fds that cannot cross */
 	HOST_UNKNOWN,             /* test_unknown_v1: no proxy knows it */
 	HOST_FRACTIONAL_SCALE,    /* wp_fractional_scale_manager_v1 */
+	HOST_SUBCOMPOSITOR,       /* wl_subcompositor (+ wl_subsurface) */
 	HOST_GLOBAL_COUNT
 };
 
@@ -87,6 +88,9 @@ struct host_stats {
 	int binds_after_remove;  /* binds of a global already wl_global_remove'd */
 	int fractional_scales;   /* wp_fractional_scale_v1 alive now */
 	int fractional_scales_created;
+	int subsurfaces_created;
+	int pointer_cursors_set;  /* wl_pointer.set_cursor with a surface */
+	int tool_cursors_set;     /* zwp_tablet_tool_v2.set_cursor with one */
 };
 
 /* Creates the display, listens on socket_name in $XDG_RUNTIME_DIR and
