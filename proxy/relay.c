@@ -215,8 +215,8 @@ relay_dispatch_request(const void *impl, void *target, uint32_t opcode,
 	struct relay_object *ro = wl_resource_get_user_data(target);
 	/* The policy hook: a request that breaks a protocol rule ends here,
 	 * with the protocol's error for this guest (shield/shield.h). */
-	if (!shield_allow_request(ro->client->server->shield, target, opcode,
-				  msg, args))
+	if (ro->client && !shield_allow_request(ro->client->server->shield,
+						target, opcode, msg, args))
 		return 0;
 	if (ro->override && ro->override->request)
 		ro->override->request(ro, opcode, args);
