@@ -119,6 +119,8 @@ extern const struct shield_rules shield_wp_fractional_scale_manager_v1_rules;
 extern const struct shield_rules shield_wp_fractional_scale_v1_rules;
 extern const struct shield_rules shield_zxdg_decoration_manager_v1_rules;
 extern const struct shield_rules shield_zxdg_toplevel_decoration_v1_rules;
+extern const struct shield_rules shield_xwayland_shell_v1_rules;
+extern const struct shield_rules shield_xwayland_surface_v1_rules;
 
 /* Across files. */
 /* The wl_seat a wl_pointer came from, or NULL (seat.c). */

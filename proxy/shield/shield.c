@@ -46,6 +46,8 @@ static const struct shield_rules *const all_rules[] = {
 	&shield_wp_fractional_scale_v1_rules,
 	&shield_zxdg_decoration_manager_v1_rules,
 	&shield_zxdg_toplevel_decoration_v1_rules,
+	&shield_xwayland_shell_v1_rules,
+	&shield_xwayland_surface_v1_rules,
 };
 
 struct shield {

@@ -50,6 +50,11 @@ struct shield_object *shield_surface_xdg_surface(struct shield_object *surface);
 void shield_surface_add_commit_listener(struct shield_object *surface,
 					struct wl_listener *listener);
 
+/* Facts about a surface that hold for its life, for rules that outlive
+ * their role object.  Sets flag and returns whether it was set before. */
+#define SHIELD_SURFACE_XWAYLAND_SERIAL (1u << 0) /* a serial was committed */
+bool shield_surface_test_and_set(struct shield_object *surface, uint32_t flag);
+
 /* wp_viewport's destination is set (pending): the buffer size then no
  * longer needs to be a multiple of the scale. */
 void shield_surface_set_viewport_destination(struct shield_object *surface,

@@ -42,6 +42,7 @@ struct surface {
 	int32_t pending_width, pending_height;
 	int32_t pending_scale, pending_transform;
 	bool viewport_destination;
+	uint32_t life_flags; /* SHIELD_SURFACE_* */
 
 	bool has_buffer;
 	int32_t width, height;
@@ -117,6 +118,15 @@ shield_surface_add_commit_listener(struct shield_object *obj,
 				   struct wl_listener *listener)
 {
 	wl_signal_add(&surface_state(obj)->commit, listener);
+}
+
+bool
+shield_surface_test_and_set(struct shield_object *obj, uint32_t flag)
+{
+	struct surface *s = surface_state(obj);
+	bool was = s->life_flags & flag;
+	s->life_flags |= flag;
+	return was;
 }
 
 void

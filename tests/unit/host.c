@@ -5,7 +5,7 @@
  * and a pad with a group and a ring: objects created by events), plus two
  * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1,
  * and for the shield wp_fractional_scale_manager_v1 (weston 10 has none)
- * and wl_subcompositor (a role other than a cursor).
+ * and wl_subcompositor (a role other than a cursor), and xwayland_shell_v1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 
 #include "host.h"
 #include "fractional-scale-v1-server-protocol.h"
+#include "xwayland-shell-v1-server-protocol.h"
 #include "tablet-unstable-v2-server-protocol.h"
 
 /* From the proxy's protocol library (no header of it is generated). */
@@ -146,6 +147,7 @@ surface_handle_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct host_surface *surface = wl_resource_get_user_data(resource);
 	struct host *host = surface->host;
+	host->stats.commits++;
 
 	struct wl_resource *cb, *tmp;
 	wl_resource_for_each_safe(cb, tmp, &surface->callbacks) {
@@ -774,6 +776,53 @@ subcompositor_bind(struct wl_client *client, void *data, uint32_t version, uint3
 	wl_resource_set_implementation(res, &subcompositor_impl, data, NULL);
 }
 
+/* ---- xwayland_shell_v1 ---------------------------------------------------- */
+
+static void
+xwayland_surface_handle_set_serial(struct wl_client *client, struct wl_resource *resource,
+				   uint32_t lo, uint32_t hi)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	host->stats.xwayland_serials_set++;
+}
+
+static const struct xwayland_surface_v1_interface xwayland_surface_impl = {
+	.set_serial = xwayland_surface_handle_set_serial,
+	.destroy = subsurface_handle_destroy,
+};
+
+static void
+xwayland_shell_handle_get(struct wl_client *client, struct wl_resource *resource,
+			  uint32_t id, struct wl_resource *surface)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client,
+		&xwayland_surface_v1_interface, 1, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &xwayland_surface_impl, host, NULL);
+	host->stats.xwayland_surfaces_created++;
+}
+
+static const struct xwayland_shell_v1_interface xwayland_shell_impl = {
+	.destroy = subsurface_handle_destroy,
+	.get_xwayland_surface = xwayland_shell_handle_get,
+};
+
+static void
+xwayland_shell_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client, &xwayland_shell_v1_interface,
+						     (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &xwayland_shell_impl, data, NULL);
+}
+
 /* ---- globals ------------------------------------------------------------ */
 
 struct global_kind {
@@ -791,6 +840,7 @@ static const struct global_kind global_kinds[HOST_GLOBAL_COUNT] = {
 	[HOST_FRACTIONAL_SCALE] = { &wp_fractional_scale_manager_v1_interface,
 				    fractional_manager_bind },
 	[HOST_SUBCOMPOSITOR] = { &wl_subcompositor_interface, subcompositor_bind },
+	[HOST_XWAYLAND_SHELL] = { &xwayland_shell_v1_interface, xwayland_shell_bind },
 };
 
 static void

@@ -47,6 +47,7 @@ enum host_global {
 	HOST_UNKNOWN,             /* test_unknown_v1: no proxy knows it */
 	HOST_FRACTIONAL_SCALE,    /* wp_fractional_scale_manager_v1 */
 	HOST_SUBCOMPOSITOR,       /* wl_subcompositor (+ wl_subsurface) */
+	HOST_XWAYLAND_SHELL,      /* xwayland_shell_v1 */
 	HOST_GLOBAL_COUNT
 };
 
@@ -91,6 +92,9 @@ struct host_stats {
 	int subsurfaces_created;
 	int pointer_cursors_set;  /* wl_pointer.set_cursor with a surface */
 	int tool_cursors_set;     /* zwp_tablet_tool_v2.set_cursor with one */
+	int commits;              /* wl_surface.commit */
+	int xwayland_surfaces_created;
+	int xwayland_serials_set;
 };
 
 /* Creates the display, listens on socket_name in $XDG_RUNTIME_DIR and
