@@ -71,15 +71,16 @@ const struct shield_rules shield_wp_viewporter_rules = {
 	.request = viewporter_request,
 };
 
-/* The buffer's size in surface-local coordinates before cropping: after
- * the buffer transform and scale, as the source rectangle is given. */
+/* The buffer's size in surface-local coordinates before cropping (after
+ * the buffer transform and scale, as the source rectangle is given), in
+ * 1/256ths times the scale: exact, as a buffer need not be a multiple of
+ * the scale when a destination is set. */
 static void
-buffer_surface_size(const struct shield_commit *c, int32_t *w, int32_t *h)
+buffer_surface_size(const struct shield_commit *c, int64_t *w, int64_t *h)
 {
 	bool swap = c->transform & 1; /* 90, 270 and their flips */
-	int32_t scale = c->scale > 0 ? c->scale : 1;
-	*w = (swap ? c->height : c->width) / scale;
-	*h = (swap ? c->width : c->height) / scale;
+	*w = (int64_t)(swap ? c->height : c->width) * 256;
+	*h = (int64_t)(swap ? c->width : c->height) * 256;
 }
 
 static void
@@ -101,18 +102,21 @@ viewport_handle_commit(struct wl_listener *listener, void *data)
 	}
 	if (!c->has_buffer || c->width <= 0)
 		return; /* a NULL buffer, or one of unknown size */
-	int32_t bw, bh;
+	int64_t bw, bh;
 	buffer_surface_size(c, &bw, &bh);
-	/* In 1/256ths: wl_fixed_t is 24.8, and the sums fit in 64 bits. */
-	if ((int64_t)vp->src_x + vp->src_w > (int64_t)bw * 256 ||
-	    (int64_t)vp->src_y + vp->src_h > (int64_t)bh * 256)
+	int64_t scale = c->scale > 0 ? c->scale : 1;
+	/* wl_fixed_t is 24.8; the products fit in 64 bits. */
+	if (((int64_t)vp->src_x + vp->src_w) * scale > bw ||
+	    ((int64_t)vp->src_y + vp->src_h) * scale > bh)
 		c->refused = !shield_refuse(vp->self, WP_VIEWPORT_ERROR_OUT_OF_BUFFER,
 					    "commit: source rectangle %g,%g %gx%g "
-					    "leaves the %dx%d buffer",
+					    "leaves the %gx%g buffer",
 					    wl_fixed_to_double(vp->src_x),
 					    wl_fixed_to_double(vp->src_y),
 					    wl_fixed_to_double(vp->src_w),
-					    wl_fixed_to_double(vp->src_h), bw, bh);
+					    wl_fixed_to_double(vp->src_h),
+					    (double)bw / 256 / (double)scale,
+					    (double)bh / 256 / (double)scale);
 }
 
 static bool

@@ -850,6 +850,14 @@ legal_viewport(struct ctx *c)
 	wl_surface_attach(s, NULL, 0, 0);
 	wp_viewport_set_source(vp, 0, 0, wl_fixed_from_int(99), wl_fixed_from_int(99));
 	wl_surface_commit(s);
+	/* An odd buffer at scale 2 is 16.5 wide: legal with a destination,
+	 * and so is a source that ends exactly there. */
+	wl_surface_set_buffer_scale(s, 2);
+	wp_viewport_set_destination(vp, 20, 20);
+	wp_viewport_set_source(vp, wl_fixed_from_double(0.5), 0,
+			       wl_fixed_from_int(16), wl_fixed_from_double(16.5));
+	wl_surface_attach(s, buffer(c, 33, 33), 0, 0);
+	wl_surface_commit(s);
 }
 
 static const struct shield_case legal_cases[] = {
