@@ -133,6 +133,27 @@ def test_rule_refused_before_the_host(wl, debug_host, proxy_bin, clients_dir, ca
     assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
 
 
+def start_bystander(wl, proxy):
+    """A window of the same proxy that keeps drawing (frames and round
+    trips) while its neighbour is disconnected."""
+    client = wl.test_client("pattern-client", ["--animate", "--size", "200x150"], proxy)
+    client.wait_for_output(r"^READY", 10)
+    wlgp.wait_alive_progress([client])
+    return client
+
+
+def frames_drawn(client):
+    counts = re.findall(r"^ALIVE syncs=\d+ frames=(\d+)", client.stdout(), re.M)
+    return int(counts[-1]) if counts else 0
+
+
+def assert_keeps_drawing(client, timeout=5.0):
+    """Frame callbacks keep coming: the host still composites its window."""
+    start = frames_drawn(client)
+    assert wlgp.wait_until(lambda: frames_drawn(client) >= start + 2, timeout), \
+        "the bystander stopped drawing:\n" + client.describe()
+
+
 def run_case(wl, proxy, clients_dir, case):
     result = wl.run([clients_dir / "shield-client", case], proxy, timeout=15,
                     name=f"shield-{case}")
@@ -196,10 +217,13 @@ def test_seat_rule_refused_before_the_host(wl, proxy_bin, clients_dir, case):
         pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
     host = seat_host.start_weston_x11(wl, env={"WAYLAND_DEBUG": "server"})
     proxy = wl.start_proxy(host)
+    bystander = start_bystander(wl, proxy)
     mark = len(host.stderr())
     offending = run_case(wl, proxy, clients_dir, case)
     assert host.alive(), host.describe()
     assert proxy.alive(), proxy.describe()
+    wlgp.wait_alive_progress([bystander])
+    assert_keeps_drawing(bystander)
     received = host.stderr()[mark:]
     assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
     hit = re.search(offending, received)
@@ -215,10 +239,13 @@ def test_sway_rule_refused_before_the_host(wl, request, proxy_bin, clients_dir, 
         pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
     host = seat_host.start_sway_x11(wl, request, extra_env={"WAYLAND_DEBUG": "server"})
     proxy = wl.start_proxy(host)
+    bystander = start_bystander(wl, proxy)
     mark = len(host.stderr())
     offending = run_case(wl, proxy, clients_dir, case)
     assert host.alive(), host.describe()
     assert proxy.alive(), proxy.describe()
+    wlgp.wait_alive_progress([bystander])
+    assert_keeps_drawing(bystander)
     received = host.stderr()[mark:]
     assert re.search(r"zxdg_decoration_manager_v1@\d+\.get_toplevel_decoration\(",
                      received), received[-2000:]
