@@ -28,6 +28,7 @@
 
 #include <wayland-client.h>
 
+#include "tc-keyboard-shortcuts-inhibit-client-protocol.h"
 #include "tc-pointer-constraints-client-protocol.h"
 #include "tc-shm.h"
 #include "tc-viewporter-client-protocol.h"
@@ -47,6 +48,7 @@ struct ctx {
 	struct wl_data_device_manager *ddm;
 	struct zwp_pointer_constraints_v1 *constraints;
 	struct zxdg_decoration_manager_v1 *decorations;
+	struct zwp_keyboard_shortcuts_inhibit_manager_v1 *inhibit;
 	struct wl_pointer *pointer;
 	struct wl_keyboard *keyboard;
 	uint32_t keyboard_serial;
@@ -761,6 +763,22 @@ decoration_orphaned(struct ctx *c)
 	xdg_toplevel_destroy(t);
 }
 
+static void
+shortcuts_already_inhibited(struct ctx *c)
+{
+	need(c->inhibit, "zwp_keyboard_shortcuts_inhibit_manager_v1");
+	need(c->g->seat, "wl_seat");
+	struct tc_window *w = mapped_window(c);
+	zwp_keyboard_shortcuts_inhibit_manager_v1_inhibit_shortcuts(c->inhibit, w->surface,
+								    c->g->seat);
+	tc_globals_roundtrip(c->g, "inhibitor");
+	expect(c, c->inhibit, ZWP_KEYBOARD_SHORTCUTS_INHIBIT_MANAGER_V1_ERROR_ALREADY_INHIBITED,
+	       "(zwp_keyboard_shortcuts_inhibit_manager_v1@\\d+\\.inhibit_shortcuts\\("
+	       "[\\s\\S]*){2}");
+	zwp_keyboard_shortcuts_inhibit_manager_v1_inhibit_shortcuts(c->inhibit, w->surface,
+								    c->g->seat);
+}
+
 struct shield_case {
 	const char *name;
 	void (*run)(struct ctx *c);
@@ -917,6 +935,7 @@ static const struct shield_case cases[] = {
 	{ "invalid-grab", invalid_grab, true },
 	{ "decoration-already-constructed", decoration_already_constructed, true },
 	{ "decoration-orphaned", decoration_orphaned, true },
+	{ "shortcuts-already-inhibited", shortcuts_already_inhibited, true },
 };
 
 static void
@@ -933,6 +952,10 @@ global(void *data, struct wl_registry *registry, uint32_t name,
 	else if (strcmp(interface, zwp_pointer_constraints_v1_interface.name) == 0)
 		c->constraints = wl_registry_bind(registry, name,
 						  &zwp_pointer_constraints_v1_interface, 1);
+	else if (strcmp(interface,
+			zwp_keyboard_shortcuts_inhibit_manager_v1_interface.name) == 0)
+		c->inhibit = wl_registry_bind(registry, name,
+			&zwp_keyboard_shortcuts_inhibit_manager_v1_interface, 1);
 	else if (strcmp(interface, zxdg_decoration_manager_v1_interface.name) == 0)
 		c->decorations = wl_registry_bind(registry, name,
 						  &zxdg_decoration_manager_v1_interface, 1);
