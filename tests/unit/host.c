@@ -5,7 +5,8 @@
  * and a pad with a group and a ring: objects created by events), plus two
  * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1,
  * and for the shield wp_fractional_scale_manager_v1 (weston 10 has none)
- * and wl_subcompositor (a role other than a cursor), and xwayland_shell_v1.
+ * and wl_subcompositor (a role other than a cursor), xwayland_shell_v1,
+ * wp_content_type_manager_v1 and wp_tearing_control_manager_v1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,9 @@
 #include <wayland-server-protocol.h>
 
 #include "host.h"
+#include "content-type-v1-server-protocol.h"
 #include "fractional-scale-v1-server-protocol.h"
+#include "tearing-control-v1-server-protocol.h"
 #include "xwayland-shell-v1-server-protocol.h"
 #include "tablet-unstable-v2-server-protocol.h"
 
@@ -823,6 +826,87 @@ xwayland_shell_bind(struct wl_client *client, void *data, uint32_t version, uint
 	wl_resource_set_implementation(res, &xwayland_shell_impl, data, NULL);
 }
 
+/* ---- content type and tearing control: add-ons with one setter ---------- */
+
+static void
+addon_handle_set(struct wl_client *client, struct wl_resource *resource, uint32_t value)
+{
+}
+
+static const struct wp_content_type_v1_interface content_type_impl = {
+	.destroy = subsurface_handle_destroy,
+	.set_content_type = addon_handle_set,
+};
+
+static const struct wp_tearing_control_v1_interface tearing_control_impl = {
+	.set_presentation_hint = addon_handle_set,
+	.destroy = subsurface_handle_destroy,
+};
+
+static void
+content_type_manager_handle_get(struct wl_client *client, struct wl_resource *resource,
+				uint32_t id, struct wl_resource *surface)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client, &wp_content_type_v1_interface,
+						     1, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &content_type_impl, host, NULL);
+	host->stats.content_types_created++;
+}
+
+static const struct wp_content_type_manager_v1_interface content_type_manager_impl = {
+	.destroy = subsurface_handle_destroy,
+	.get_surface_content_type = content_type_manager_handle_get,
+};
+
+static void
+tearing_manager_handle_get(struct wl_client *client, struct wl_resource *resource,
+			   uint32_t id, struct wl_resource *surface)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_tearing_control_v1_interface, 1, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &tearing_control_impl, host, NULL);
+	host->stats.tearing_controls_created++;
+}
+
+static const struct wp_tearing_control_manager_v1_interface tearing_manager_impl = {
+	.destroy = subsurface_handle_destroy,
+	.get_tearing_control = tearing_manager_handle_get,
+};
+
+static void
+content_type_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_content_type_manager_v1_interface, (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &content_type_manager_impl, data, NULL);
+}
+
+static void
+tearing_control_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_tearing_control_manager_v1_interface, (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &tearing_manager_impl, data, NULL);
+}
+
 /* ---- globals ------------------------------------------------------------ */
 
 struct global_kind {
@@ -841,6 +925,9 @@ static const struct global_kind global_kinds[HOST_GLOBAL_COUNT] = {
 				    fractional_manager_bind },
 	[HOST_SUBCOMPOSITOR] = { &wl_subcompositor_interface, subcompositor_bind },
 	[HOST_XWAYLAND_SHELL] = { &xwayland_shell_v1_interface, xwayland_shell_bind },
+	[HOST_CONTENT_TYPE] = { &wp_content_type_manager_v1_interface, content_type_bind },
+	[HOST_TEARING_CONTROL] = { &wp_tearing_control_manager_v1_interface,
+				   tearing_control_bind },
 };
 
 static void

@@ -48,6 +48,8 @@ enum host_global {
 	HOST_FRACTIONAL_SCALE,    /* wp_fractional_scale_manager_v1 */
 	HOST_SUBCOMPOSITOR,       /* wl_subcompositor (+ wl_subsurface) */
 	HOST_XWAYLAND_SHELL,      /* xwayland_shell_v1 */
+	HOST_CONTENT_TYPE,        /* wp_content_type_manager_v1 */
+	HOST_TEARING_CONTROL,     /* wp_tearing_control_manager_v1 */
 	HOST_GLOBAL_COUNT
 };
 
@@ -89,6 +91,8 @@ struct host_stats {
 	int binds_after_remove;  /* binds of a global already wl_global_remove'd */
 	int fractional_scales;   /* wp_fractional_scale_v1 alive now */
 	int fractional_scales_created;
+	int content_types_created;
+	int tearing_controls_created;
 	int subsurfaces_created;
 	int pointer_cursors_set;  /* wl_pointer.set_cursor with a surface */
 	int tool_cursors_set;     /* zwp_tablet_tool_v2.set_cursor with one */
