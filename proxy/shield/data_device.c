@@ -47,10 +47,6 @@ struct offer {
 	uint32_t source_actions;
 };
 
-const struct shield_rules shield_wl_data_device_manager_rules = {
-	.interface = "wl_data_device_manager",
-};
-
 static struct source *
 source_state(struct shield_object *obj)
 {

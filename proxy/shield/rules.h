@@ -111,7 +111,6 @@ extern const struct shield_rules shield_zwp_tablet_tool_v2_rules;
 extern const struct shield_rules shield_zwp_pointer_constraints_v1_rules;
 extern const struct shield_rules shield_zwp_locked_pointer_v1_rules;
 extern const struct shield_rules shield_zwp_confined_pointer_v1_rules;
-extern const struct shield_rules shield_wl_data_device_manager_rules;
 extern const struct shield_rules shield_wl_data_device_rules;
 extern const struct shield_rules shield_wl_data_source_rules;
 extern const struct shield_rules shield_wl_data_offer_rules;

@@ -38,7 +38,6 @@ static const struct shield_rules *const all_rules[] = {
 	&shield_zwp_pointer_constraints_v1_rules,
 	&shield_zwp_locked_pointer_v1_rules,
 	&shield_zwp_confined_pointer_v1_rules,
-	&shield_wl_data_device_manager_rules,
 	&shield_wl_data_device_rules,
 	&shield_wl_data_source_rules,
 	&shield_wl_data_offer_rules,
