@@ -20,6 +20,7 @@
 #include "log.h"
 #include "relay.h"
 #include "server.h"
+#include "shield/shield.h"
 #include "trace.h"
 
 /* Marks resources and proxies as ours: libwayland compares implementation
@@ -323,6 +324,13 @@ relay_dispatch_request(const void *impl, void *target, uint32_t opcode,
 		       const struct wl_message *msg, union wl_argument *args)
 {
 	struct relay_object *ro = wl_resource_get_user_data(target);
+	/* The policy hook: a request that breaks a protocol rule ends here,
+	 * with the protocol's error for this guest (shield/shield.h).  It
+	 * runs as the request arrives, before any holding: the rules are about
+	 * the order the guest sent things in. */
+	if (ro->client && !shield_allow_request(ro->client->server->shield,
+						target, opcode, msg, args))
+		return 0;
 	/* While a commit of this client is parked, what it sends next waits
 	 * behind it (hold.h), except what never reaches the host. */
 	if (ro->client && hold_active(ro->client) && !is_local_request(ro, opcode))

@@ -13,6 +13,7 @@
 #include "keymap.h"
 #include "log.h"
 #include "server.h"
+#include "shield/shield.h"
 #include "transfer.h"
 
 /* libwayland-client reports a host protocol error's text only through its
@@ -93,6 +94,11 @@ wlgp_server_create(struct channel *channel, const char *keymap)
 	server->client_created.notify = handle_client_created;
 	wl_display_add_client_created_listener(server->display,
 					       &server->client_created);
+	server->shield = shield_create(server->display);
+	if (!server->shield) {
+		wlgp_server_destroy(server);
+		return NULL;
+	}
 	log_context = server;
 	wl_log_set_handler_client(handle_client_log);
 	wl_log_set_handler_server(handle_server_log);
@@ -116,6 +122,7 @@ wlgp_server_destroy(struct wlgp_server *server)
 	if (server->display) {
 		wl_display_destroy_clients(server->display);
 		wl_list_remove(&server->client_created.link);
+		shield_destroy(server->shield);
 		wl_display_destroy(server->display);
 	}
 	if (log_context == server)

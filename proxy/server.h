@@ -12,6 +12,7 @@
 
 struct host_monitor;
 struct keymap_cache;
+struct shield;
 struct trace;
 
 struct wlgp_server {
@@ -33,6 +34,8 @@ struct wlgp_server {
 	/* Clipboard and drag-and-drop copies under way (transfer.h). */
 	struct wl_list transfers;
 	struct trace *trace; /* --trace, else NULL: see trace.h */
+	/* The protocol rules guests must keep (shield/shield.h). */
+	struct shield *shield;
 
 	/* The text of the last protocol error libwayland-client logged: the
 	 * only place that library exposes the host's error message. */

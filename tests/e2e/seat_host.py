@@ -111,10 +111,11 @@ def find_x_window(display, xclass, timeout=10):
 # --------------------------------------------------------------------------
 # host compositor B: weston on Xvfb
 
-def start_weston_x11(wl, timeout=15):
+def start_weston_x11(wl, timeout=15, env=None):
+    """env: extra environment for weston (e.g. WAYLAND_DEBUG=server)."""
     xvfb = start_xvfb(wl)
     socket_name = wl.unique("seat-host")
-    env = wl.base_env()
+    env = {**wl.base_env(), **(env or {})}
     env["DISPLAY"] = xvfb.x_display
     argv = [
         shutil.which("weston") or "weston",
@@ -160,10 +161,10 @@ def type_text(host, text, delay_ms=30):
 # --------------------------------------------------------------------------
 # host compositor C: sway on Xvfb (primary selection)
 
-def start_sway_x11(wl, request, timeout=15):
+def start_sway_x11(wl, request, timeout=15, extra_env=None):
     """sway on a private Xvfb.  `request` is the pytest request: the
     runtime dir sway gets (owned by the user it runs as) is removed when
-    the test ends."""
+    the test ends.  extra_env: more environment (e.g. WAYLAND_DEBUG)."""
     xvfb = start_xvfb(wl)
     rundir = Path(tempfile.mkdtemp(prefix="wlgp-sway-"))
     request.addfinalizer(lambda: shutil.rmtree(rundir, ignore_errors=True))
@@ -179,6 +180,7 @@ def start_sway_x11(wl, request, timeout=15):
         "WLR_RENDERER": "pixman",
         "WLR_X11_OUTPUTS": "1",
         "LC_ALL": "C.UTF-8",
+        **(extra_env or {}),
     }
     argv = ["sway", "--config", str(config)]
     if os.geteuid() == 0:

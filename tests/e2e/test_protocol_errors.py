@@ -7,7 +7,11 @@ import pytest
 
 import wlgp
 
-BAD_REQUESTS = ["bad-serial", "ack-unconstructed", "unconfigured-buffer", "shm-stride"]
+# Requests only the host rejects (the proxy's shield has no rule for them).
+BAD_REQUESTS = ["shm-stride"]
+# Requests the shield refuses itself (test_shield.py has one case per
+# rule): the guest gets the error weston would give, without weston.
+SHIELDED = ["ack-unconstructed", "unconfigured-buffer"]
 GARBAGE = ["bad-object", "bad-opcode", "truncated", "short-size", "huge-size"]
 
 
@@ -52,6 +56,32 @@ def test_host_error_reaches_only_that_client(wl, host, proxy, clients_dir, bysta
     assert proxy.alive(), proxy.describe()
     wlgp.wait_alive_progress([bystander])
     assert bystander.alive(), bystander.describe()
+
+
+@pytest.mark.parametrize("mode", SHIELDED)
+def test_shielded_error_is_the_hosts(wl, host, proxy, clients_dir, bystander, mode):
+    exe = clients_dir / "bad-request-client"
+    direct = wl.run([exe, mode], host, timeout=10, name=f"bad-{mode}-direct")
+    assert direct.returncode == 0, "weston does not reject it directly:\n" + direct.describe()
+    via = wl.run([exe, mode], proxy, timeout=10, name=f"bad-{mode}-proxied")
+    assert via.returncode == 0, via.describe()
+    want, got = parse_error(direct), parse_error(via)
+    for key in ("interface", "id", "code"):
+        assert got[key] == want[key], f"{key}: {got[key]!r} != {want[key]!r}\n" + via.describe()
+    assert proxy.alive(), proxy.describe()
+    wlgp.wait_alive_progress([bystander])
+
+
+def test_bad_serial_gets_the_xml_error(wl, host, proxy, clients_dir, bystander):
+    """weston 10 answers a never-sent serial with xdg_wm_base's older
+    invalid_surface_state; xdg-shell.xml (1.31) says xdg_surface
+    invalid_serial, and that is what the shield raises."""
+    exe = clients_dir / "bad-request-client"
+    via = wl.run([exe, "bad-serial"], proxy, timeout=10, name="bad-serial-proxied")
+    got = parse_error(via)
+    assert (got["interface"], got["code"]) == ("xdg_surface", 4), via.describe()
+    assert proxy.alive(), proxy.describe()
+    wlgp.wait_alive_progress([bystander])
 
 
 @pytest.mark.parametrize("variant", GARBAGE)

@@ -388,7 +388,8 @@ class WlEnv:
         return proc
 
     # -- host compositor
-    def start_host(self, socket_name=None, timeout=15):
+    def start_host(self, socket_name=None, timeout=15, env=None):
+        """weston; env: extra environment (e.g. WAYLAND_DEBUG=server)."""
         socket_name = socket_name or self.unique("host")
         argv = [
             shutil.which("weston") or "weston",
@@ -401,14 +402,14 @@ class WlEnv:
             "--idle-time=0",
             "--debug",
         ]
-        proc = self.spawn("weston", argv, self.base_env())
+        proc = self.spawn("weston", argv, {**self.base_env(), **(env or {})})
         proc.socket = socket_name
         proc.socket_path = socket_path(self.runtime_dir, socket_name)
         wait_for_socket(proc.socket_path, proc, timeout)
         self.hosts.append(proc)
         return proc
 
-    def start_test_host(self, args=(), socket_name=None, timeout=15):
+    def start_test_host(self, args=(), socket_name=None, timeout=15, env=None):
         """tests/hosts/test-host (a libwayland host of our own, for what
         weston cannot do) with these options; like start_host's result."""
         exe = test_host_binary()
@@ -417,7 +418,7 @@ class WlEnv:
                                  "WLGP_TEST_HOST")
         socket_name = socket_name or self.unique("test-host")
         proc = self.spawn("test-host", [exe, "--socket", socket_name] + list(args),
-                          self.base_env())
+                          {**self.base_env(), **(env or {})})
         proc.socket = socket_name
         proc.socket_path = socket_path(self.runtime_dir, socket_name)
         wait_for_socket(proc.socket_path, proc, timeout)

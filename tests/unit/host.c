@@ -3,7 +3,10 @@
  * (surfaces, regions, frame callbacks), wl_output, wl_seat (pointer,
  * keyboard, touch), zwp_tablet_manager_v2 (which announces a tablet, a tool
  * and a pad with a group and a ring: objects created by events), plus two
- * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1.
+ * globals the proxy must hide: zwp_linux_dmabuf_v1 and test_unknown_v1,
+ * and for the shield wp_fractional_scale_manager_v1 (weston 10 has none)
+ * and wl_subcompositor (a role other than a cursor), xwayland_shell_v1,
+ * wp_content_type_manager_v1 and wp_tearing_control_manager_v1.
  * With config.shm, libwayland's wl_shm, and buffers committed to surfaces
  * are kept (and released on the next commit, or only on demand with
  * config.hold_buffers).  Every request is logged in order.
@@ -17,6 +20,10 @@
 #include <wayland-server-protocol.h>
 
 #include "host.h"
+#include "content-type-v1-server-protocol.h"
+#include "fractional-scale-v1-server-protocol.h"
+#include "tearing-control-v1-server-protocol.h"
+#include "xwayland-shell-v1-server-protocol.h"
 #include "tablet-unstable-v2-server-protocol.h"
 
 /* From the proxy's protocol library (no header of it is generated). */
@@ -255,6 +262,7 @@ surface_handle_commit(struct wl_client *client, struct wl_resource *resource)
 {
 	struct host_surface *surface = wl_resource_get_user_data(resource);
 	struct host *host = surface->host;
+	host->stats.commits++;
 
 	if (surface->attached && surface->pending) {
 		note_buffer_commit(host, surface->pending);
@@ -446,6 +454,9 @@ pointer_handle_set_cursor(struct wl_client *client, struct wl_resource *resource
 			  uint32_t serial, struct wl_resource *surface,
 			  int32_t hotspot_x, int32_t hotspot_y)
 {
+	struct host *host = wl_resource_get_user_data(resource);
+	if (surface)
+		host->stats.pointer_cursors_set++;
 }
 
 static const struct wl_pointer_interface pointer_impl = {
@@ -561,6 +572,9 @@ tool_handle_set_cursor(struct wl_client *client, struct wl_resource *resource,
 		       uint32_t serial, struct wl_resource *surface,
 		       int32_t hotspot_x, int32_t hotspot_y)
 {
+	struct host *host = wl_resource_get_user_data(resource);
+	if (surface)
+		host->stats.tool_cursors_set++;
 }
 
 static void
@@ -770,6 +784,255 @@ unknown_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id
 		wl_client_post_no_memory(client);
 }
 
+/* ---- wp_fractional_scale_manager_v1 -------------------------------------- */
+
+static void
+fractional_scale_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static const struct wp_fractional_scale_v1_interface fractional_scale_impl = {
+	.destroy = fractional_scale_handle_destroy,
+};
+
+static void
+fractional_scale_resource_destroy(struct wl_resource *resource)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	host->stats.fractional_scales--;
+}
+
+static void
+fractional_manager_handle_get(struct wl_client *client, struct wl_resource *resource,
+			      uint32_t id, struct wl_resource *surface)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_fractional_scale_v1_interface, wl_resource_get_version(resource), id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &fractional_scale_impl, host,
+				       fractional_scale_resource_destroy);
+	host->stats.fractional_scales++;
+	host->stats.fractional_scales_created++;
+}
+
+static const struct wp_fractional_scale_manager_v1_interface fractional_manager_impl = {
+	.destroy = fractional_scale_handle_destroy,
+	.get_fractional_scale = fractional_manager_handle_get,
+};
+
+static void
+fractional_manager_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_fractional_scale_manager_v1_interface, (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &fractional_manager_impl, data, NULL);
+}
+
+/* ---- wl_subcompositor --------------------------------------------------- */
+
+static void
+subsurface_handle_destroy(struct wl_client *client, struct wl_resource *resource)
+{
+	wl_resource_destroy(resource);
+}
+
+static void
+subsurface_handle_set_position(struct wl_client *client, struct wl_resource *resource,
+			       int32_t x, int32_t y)
+{
+}
+
+static void
+subsurface_handle_place(struct wl_client *client, struct wl_resource *resource,
+			struct wl_resource *sibling)
+{
+}
+
+static void
+subsurface_handle_noargs(struct wl_client *client, struct wl_resource *resource)
+{
+}
+
+static const struct wl_subsurface_interface subsurface_impl = {
+	.destroy = subsurface_handle_destroy,
+	.set_position = subsurface_handle_set_position,
+	.place_above = subsurface_handle_place,
+	.place_below = subsurface_handle_place,
+	.set_sync = subsurface_handle_noargs,
+	.set_desync = subsurface_handle_noargs,
+};
+
+static void
+subcompositor_handle_get_subsurface(struct wl_client *client,
+				    struct wl_resource *resource, uint32_t id,
+				    struct wl_resource *surface,
+				    struct wl_resource *parent)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client, &wl_subsurface_interface,
+						     1, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &subsurface_impl, host, NULL);
+	host->stats.subsurfaces_created++;
+}
+
+static const struct wl_subcompositor_interface subcompositor_impl = {
+	.destroy = subsurface_handle_destroy,
+	.get_subsurface = subcompositor_handle_get_subsurface,
+};
+
+static void
+subcompositor_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client, &wl_subcompositor_interface,
+						     (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &subcompositor_impl, data, NULL);
+}
+
+/* ---- xwayland_shell_v1 ---------------------------------------------------- */
+
+static void
+xwayland_surface_handle_set_serial(struct wl_client *client, struct wl_resource *resource,
+				   uint32_t lo, uint32_t hi)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	host->stats.xwayland_serials_set++;
+}
+
+static const struct xwayland_surface_v1_interface xwayland_surface_impl = {
+	.set_serial = xwayland_surface_handle_set_serial,
+	.destroy = subsurface_handle_destroy,
+};
+
+static void
+xwayland_shell_handle_get(struct wl_client *client, struct wl_resource *resource,
+			  uint32_t id, struct wl_resource *surface)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client,
+		&xwayland_surface_v1_interface, 1, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &xwayland_surface_impl, host, NULL);
+	host->stats.xwayland_surfaces_created++;
+}
+
+static const struct xwayland_shell_v1_interface xwayland_shell_impl = {
+	.destroy = subsurface_handle_destroy,
+	.get_xwayland_surface = xwayland_shell_handle_get,
+};
+
+static void
+xwayland_shell_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client, &xwayland_shell_v1_interface,
+						     (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &xwayland_shell_impl, data, NULL);
+}
+
+/* ---- content type and tearing control: add-ons with one setter ---------- */
+
+static void
+addon_handle_set(struct wl_client *client, struct wl_resource *resource, uint32_t value)
+{
+}
+
+static const struct wp_content_type_v1_interface content_type_impl = {
+	.destroy = subsurface_handle_destroy,
+	.set_content_type = addon_handle_set,
+};
+
+static const struct wp_tearing_control_v1_interface tearing_control_impl = {
+	.set_presentation_hint = addon_handle_set,
+	.destroy = subsurface_handle_destroy,
+};
+
+static void
+content_type_manager_handle_get(struct wl_client *client, struct wl_resource *resource,
+				uint32_t id, struct wl_resource *surface)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client, &wp_content_type_v1_interface,
+						     1, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &content_type_impl, host, NULL);
+	host->stats.content_types_created++;
+}
+
+static const struct wp_content_type_manager_v1_interface content_type_manager_impl = {
+	.destroy = subsurface_handle_destroy,
+	.get_surface_content_type = content_type_manager_handle_get,
+};
+
+static void
+tearing_manager_handle_get(struct wl_client *client, struct wl_resource *resource,
+			   uint32_t id, struct wl_resource *surface)
+{
+	struct host *host = wl_resource_get_user_data(resource);
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_tearing_control_v1_interface, 1, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &tearing_control_impl, host, NULL);
+	host->stats.tearing_controls_created++;
+}
+
+static const struct wp_tearing_control_manager_v1_interface tearing_manager_impl = {
+	.destroy = subsurface_handle_destroy,
+	.get_tearing_control = tearing_manager_handle_get,
+};
+
+static void
+content_type_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_content_type_manager_v1_interface, (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &content_type_manager_impl, data, NULL);
+}
+
+static void
+tearing_control_bind(struct wl_client *client, void *data, uint32_t version, uint32_t id)
+{
+	struct wl_resource *res = wl_resource_create(client,
+		&wp_tearing_control_manager_v1_interface, (int)version, id);
+	if (!res) {
+		wl_client_post_no_memory(client);
+		return;
+	}
+	wl_resource_set_implementation(res, &tearing_manager_impl, data, NULL);
+}
+
 /* ---- globals ------------------------------------------------------------ */
 
 struct global_kind {
@@ -784,6 +1047,13 @@ static const struct global_kind global_kinds[HOST_GLOBAL_COUNT] = {
 	[HOST_TABLET_MANAGER] = { &zwp_tablet_manager_v2_interface, tablet_manager_bind },
 	[HOST_DMABUF] = { &zwp_linux_dmabuf_v1_interface, dmabuf_bind },
 	[HOST_UNKNOWN] = { &test_unknown_v1_interface, unknown_bind },
+	[HOST_FRACTIONAL_SCALE] = { &wp_fractional_scale_manager_v1_interface,
+				    fractional_manager_bind },
+	[HOST_SUBCOMPOSITOR] = { &wl_subcompositor_interface, subcompositor_bind },
+	[HOST_XWAYLAND_SHELL] = { &xwayland_shell_v1_interface, xwayland_shell_bind },
+	[HOST_CONTENT_TYPE] = { &wp_content_type_manager_v1_interface, content_type_bind },
+	[HOST_TEARING_CONTROL] = { &wp_tearing_control_manager_v1_interface,
+				   tearing_control_bind },
 };
 
 static void

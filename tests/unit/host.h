@@ -18,10 +18,12 @@ struct host;
 struct wl_event_loop;
 
 /* wl_surface.set_buffer_transform(HOST_ERROR_TRANSFORM) makes the host
- * post this protocol error on the surface. */
-#define HOST_ERROR_TRANSFORM 77
+ * post this protocol error on the surface.  The transform is a legal one
+ * (flipped-270): an illegal one would never reach the host, the proxy's
+ * shield refuses it first. */
+#define HOST_ERROR_TRANSFORM 7
 #define HOST_ERROR_CODE 4242
-#define HOST_ERROR_TEXT "test host: buffer transform 77 is not a transform"
+#define HOST_ERROR_TEXT "test host: buffer transform 7 is refused here"
 
 /* The tablet the host announces on zwp_tablet_manager_v2.get_tablet_seat. */
 #define HOST_TABLET_NAME "wlgp test tablet"
@@ -44,6 +46,11 @@ enum host_global {
 	HOST_TABLET_MANAGER,      /* zwp_tablet_manager_v2 */
 	HOST_DMABUF,              /* zwp_linux_dmabuf_v1: fds that cannot cross */
 	HOST_UNKNOWN,             /* test_unknown_v1: no proxy knows it */
+	HOST_FRACTIONAL_SCALE,    /* wp_fractional_scale_manager_v1 */
+	HOST_SUBCOMPOSITOR,       /* wl_subcompositor (+ wl_subsurface) */
+	HOST_XWAYLAND_SHELL,      /* xwayland_shell_v1 */
+	HOST_CONTENT_TYPE,        /* wp_content_type_manager_v1 */
+	HOST_TEARING_CONTROL,     /* wp_tearing_control_manager_v1 */
 	HOST_GLOBAL_COUNT
 };
 
@@ -98,6 +105,16 @@ struct host_stats {
 	uint32_t last_pixel;     /* first pixel of the last committed buffer */
 	int buffers_held;        /* committed, not released, not destroyed */
 	int binds_after_remove;  /* binds of a global already wl_global_remove'd */
+	int fractional_scales;   /* wp_fractional_scale_v1 alive now */
+	int fractional_scales_created;
+	int content_types_created;
+	int tearing_controls_created;
+	int subsurfaces_created;
+	int pointer_cursors_set;  /* wl_pointer.set_cursor with a surface */
+	int tool_cursors_set;     /* zwp_tablet_tool_v2.set_cursor with one */
+	int commits;              /* wl_surface.commit */
+	int xwayland_surfaces_created;
+	int xwayland_serials_set;
 };
 
 /* Creates the display, listens on socket_name in $XDG_RUNTIME_DIR and

@@ -1,0 +1,255 @@
+"""The shield: a guest request that breaks a protocol rule gets the
+protocol's own error on the guest's object, and the host compositor never
+sees it.  One case of tests/clients/shield-client.c per rule.
+
+Oracles, independent of the proxy: the error the client's libwayland
+reports (interface, object id, code from the XML's enum), weston's own
+WAYLAND_DEBUG=server log of what it received, weston's screen (the
+bystander's picture, exact) and a fresh client served by weston."""
+
+import re
+import subprocess
+
+import pytest
+
+import seat_host
+import wlgp
+
+CASES = [
+    "defunct-surfaces",
+    "invalid-scale",
+    "invalid-transform",
+    "invalid-size",
+    "subsurface-role",
+    "subsurface-self",
+    "subsurface-cycle",
+    "subsurface-twice",
+    "subsurface-not-sibling",
+    "xdg-role",
+    "xdg-role-switch",
+    "not-the-topmost-popup",
+    "invalid-popup-parent",
+    "invalid-positioner",
+    "positioner-invalid-input",
+    "positioner-invalid-gravity",
+    "not-constructed",
+    "not-constructed-commit",
+    "already-constructed",
+    "unconfigured-buffer",
+    "invalid-serial",
+    "xdg-invalid-size",
+    "defunct-role-object",
+    "invalid-parent-self",
+    "invalid-parent-cycle",
+    "toplevel-negative-size",
+    "toplevel-min-above-max",
+    "viewport-exists",
+    "viewport-bad-source",
+    "viewport-bad-destination",
+    "viewport-bad-size",
+    "viewport-out-of-buffer",
+    "viewport-no-surface",
+    "source-invalid-action-mask",
+]
+
+BYSTANDER_SEED = 7
+
+
+# wl_surface.attach's offset rule starts at wl_surface version 5, which
+# weston 10 does not offer: test-host does.
+V5_CASES = ["invalid-offset"]
+
+
+# On a seat: weston's x11 backend (headless weston has no wl_seat).
+SEAT_CASES = [
+    "cursor-role",
+    "dnd-icon-role",
+    "source-actions-after-use",
+    "selection-with-dnd-source",
+    "already-constrained",
+    "offer-finish-selection",
+    "offer-actions-on-selection",
+    "offer-invalid-action-mask",
+    "offer-invalid-action",
+    "invalid-resize-edge",
+    "invalid-grab",
+]
+
+
+# On sway: weston 10 has neither xdg-decoration nor keyboard-shortcuts-inhibit.
+SWAY_CASES = ["decoration-already-constructed", "decoration-orphaned",
+              "shortcuts-already-inhibited"]
+
+
+def test_every_case_is_listed(clients_dir):
+    out = subprocess.run([clients_dir / "shield-client", "--list"],
+                         capture_output=True, text=True, check=True).stdout
+    lines = [line.split() for line in out.splitlines()]
+    assert sorted(n[0] for n in lines) == sorted(CASES + V5_CASES + SEAT_CASES + SWAY_CASES)
+    assert sorted(n[0] for n in lines if n[1:] == ["seat"]) == sorted(SEAT_CASES + SWAY_CASES)
+
+
+@pytest.fixture
+def debug_host(wl):
+    """weston logging every request it receives (WAYLAND_DEBUG=server)."""
+    return wl.start_host(env={"WAYLAND_DEBUG": "server"})
+
+
+def parse(stdout):
+    want = re.search(r"^EXPECT interface=(\S+) id=(\d+) code=(\d+)$", stdout, re.M)
+    got = re.search(r"^PROTOCOL_ERROR interface=(\S+) id=(\d+) code=(\d+)$", stdout, re.M)
+    offending = re.search(r"^OFFENDING (.*)$", stdout, re.M)
+    return want and want.groups(), got and got.groups(), offending and offending[1]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_rule_refused_before_the_host(wl, debug_host, proxy_bin, clients_dir, case):
+    host = debug_host
+    proxy = wl.start_proxy(host)
+    # Draws once, then only round trips: after the mark below, the host's
+    # log holds nothing of it but wl_display.sync.
+    bystander = wlgp.start_pattern(wl, proxy, ["--seed", str(BYSTANDER_SEED)])
+    wlgp.wait_alive_progress([bystander])
+    mark = len(host.stderr())
+
+    result = wl.run([clients_dir / "shield-client", case], proxy, timeout=15,
+                    name=f"shield-{case}")
+    want, got, offending = parse(result.stdout)
+    assert want and offending, result.describe()
+    assert got == want, f"error {got} != expected {want}\n" + result.describe()
+    assert result.returncode == 0, result.describe()
+
+    assert host.alive(), host.describe()
+    assert proxy.alive(), proxy.describe()
+    received = host.stderr()[mark:]
+    # The log does show this client's traffic (the control) ...
+    assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
+    # ... and nothing of the request that broke the rule.
+    hit = re.search(offending, received)
+    assert hit is None, f"the host received {hit[0]!r}"
+
+    wlgp.wait_alive_progress([bystander])
+    wlgp.check_screenshot(wl, host, BYSTANDER_SEED, f"shield-{case}")
+    info = wl.run(["wayland-info"], host, timeout=10)
+    assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
+
+
+def start_bystander(wl, proxy):
+    """A window of the same proxy that keeps drawing (frames and round
+    trips) while its neighbour is disconnected."""
+    client = wl.test_client("pattern-client", ["--animate", "--size", "200x150"], proxy)
+    client.wait_for_output(r"^READY", 10)
+    wlgp.wait_alive_progress([client])
+    return client
+
+
+def frames_drawn(client):
+    counts = re.findall(r"^ALIVE syncs=\d+ frames=(\d+)", client.stdout(), re.M)
+    return int(counts[-1]) if counts else 0
+
+
+def assert_keeps_drawing(client, timeout=5.0):
+    """Frame callbacks keep coming: the host still composites its window."""
+    start = frames_drawn(client)
+    assert wlgp.wait_until(lambda: frames_drawn(client) >= start + 2, timeout), \
+        "the bystander stopped drawing:\n" + client.describe()
+
+
+def run_case(wl, proxy, clients_dir, case):
+    result = wl.run([clients_dir / "shield-client", case], proxy, timeout=15,
+                    name=f"shield-{case}")
+    want, got, offending = parse(result.stdout)
+    assert want and offending, result.describe()
+    assert got == want, f"error {got} != expected {want}\n" + result.describe()
+    assert result.returncode == 0, result.describe()
+    return offending
+
+
+@pytest.mark.parametrize("case", V5_CASES)
+def test_rule_refused_on_a_version_5_host(wl, proxy_bin, clients_dir, case):
+    host = wl.start_test_host(env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    offending = run_case(wl, proxy, clients_dir, case)
+    received = host.stderr()
+    assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
+    hit = re.search(offending, received)
+    assert hit is None, f"the host received {hit[0]!r}"
+    assert host.alive() and proxy.alive()
+
+
+def test_attach_offset_is_legal_below_version_5(wl, host, proxy, clients_dir):
+    """weston 10's wl_compositor is version 4: there an attach offset is
+    legal, and the proxy must relay it."""
+    result = wl.run([clients_dir / "shield-client", "invalid-offset"], proxy, timeout=15)
+    assert "NO_ERROR" in result.stdout, result.describe()
+
+
+# (A second xdg_toplevel for an xdg_surface whose first one was destroyed is
+# not here: weston 10 drops the client for it, so weston cannot be the
+# oracle.)
+LEGAL = ["subsurface-again", "sizes-between-commits", "parents",
+         "popups-in-order", "viewport"]
+
+
+def test_every_legal_case_is_listed(clients_dir):
+    out = subprocess.run([clients_dir / "shield-client", "--list-legal"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == LEGAL
+
+
+@pytest.mark.parametrize("case", LEGAL)
+def test_legal_sequence_passes(wl, host, proxy, clients_dir, case):
+    """Close to a rule but legal (a sub-surface role given again after its
+    object went, min > max between commits, unmapped parents, popups closed in
+    order, viewport values that unset): weston accepts it directly (the
+    oracle), and so must the proxy."""
+    exe = clients_dir / "shield-client"
+    direct = wl.run([exe, "--legal", case], host, timeout=15, name=f"legal-{case}-direct")
+    assert direct.returncode == 0, "weston refuses it:\n" + direct.describe()
+    via = wl.run([exe, "--legal", case], proxy, timeout=15, name=f"legal-{case}-proxied")
+    assert via.returncode == 0, via.describe()
+    assert "NO_ERROR" in via.stdout, via.describe()
+
+
+@pytest.mark.parametrize("case", SEAT_CASES)
+def test_seat_rule_refused_before_the_host(wl, proxy_bin, clients_dir, case):
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_weston_x11(wl, env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    bystander = start_bystander(wl, proxy)
+    mark = len(host.stderr())
+    offending = run_case(wl, proxy, clients_dir, case)
+    assert host.alive(), host.describe()
+    assert proxy.alive(), proxy.describe()
+    wlgp.wait_alive_progress([bystander])
+    assert_keeps_drawing(bystander)
+    received = host.stderr()[mark:]
+    assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
+    hit = re.search(offending, received)
+    assert hit is None, f"the host received {hit[0]!r}"
+    info = wl.run(["wayland-info"], host, timeout=10)
+    assert info.returncode == 0 and "wl_seat" in info.stdout, info.describe()
+
+
+@pytest.mark.parametrize("case", SWAY_CASES)
+def test_sway_rule_refused_before_the_host(wl, request, proxy_bin, clients_dir, case):
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_sway_x11(wl, request, extra_env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    bystander = start_bystander(wl, proxy)
+    mark = len(host.stderr())
+    offending = run_case(wl, proxy, clients_dir, case)
+    assert host.alive(), host.describe()
+    assert proxy.alive(), proxy.describe()
+    wlgp.wait_alive_progress([bystander])
+    assert_keeps_drawing(bystander)
+    received = host.stderr()[mark:]
+    assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
+    hit = re.search(offending, received)
+    assert hit is None, f"the host received {hit[0]!r}"
+    info = wl.run(["wayland-info"], host, timeout=10)
+    assert info.returncode == 0 and "wl_seat" in info.stdout, info.describe()
