@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
-  wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev python3"
+  wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev libdrm-dev python3"
 HOST_PKGS="weston wayland-utils"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
   foot x11-apps xterm imagemagick waypipe systemd man-db sway"
