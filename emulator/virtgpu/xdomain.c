@@ -60,6 +60,9 @@ struct xd {
 	struct vg_file *file;
 	struct vg *vg;
 	bool inited;
+	/* INIT could not connect to the compositor: rutabaga has no state
+	 * for the context, answers nothing and never signals a POLL. */
+	bool init_failed;
 	struct vg_res *query_ring, *channel_ring;
 	int sock;
 	struct loop_watch *sock_w;
@@ -512,6 +515,7 @@ static void cmd_init(struct xd *xd, struct call *c, const uint8_t *cmd, size_t s
 	if (xd->sock < 0) {
 		host_reject(xd, c, "INIT", "cannot connect to %s: %s",
 			    xd->vg->opt.wayland_sock, strerror(errno));
+		xd->init_failed = true;
 		return;
 	}
 	xd->sock_w = loop_add_fd(xd->vg->sup.loop, xd->sock, 0, handle_sock, xd);
@@ -764,6 +768,16 @@ void xd_submit(struct xd *xd, struct call *c, const uint8_t *cmd, size_t size,
 	}
 	if (xd->vg->worker_dead && hdr->cmd != CROSS_DOMAIN_CMD_POLL) {
 		fence_signal(fence);
+		return;
+	}
+	if (xd->init_failed) {
+		/* Already counted at INIT; a POLL's fence never signals. */
+		if (hdr->cmd == CROSS_DOMAIN_CMD_POLL) {
+			fence->next = xd->polls;
+			xd->polls = fence;
+		} else {
+			fence_signal(fence);
+		}
 		return;
 	}
 	switch (hdr->cmd) {
