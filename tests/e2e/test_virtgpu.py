@@ -173,3 +173,25 @@ def test_host_hangup_disconnects_clients_and_frees_contexts(wl, host, proxy_bin,
     assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
     wlgp.start_pattern(wl, proxy, ["--seed", "9"])
     wlgp.check_screenshot(wl, new_host, 9, "virtgpu-new-host")
+
+
+def test_write_pipes_tagged_as_blobs(wl, proxy_bin, tmp_path):
+    """crosvm from 2024-10 to 2025-09 tags the compositor's write pipes as
+    type 1 (blob) with size 0: a guest-to-host paste still arrives, through
+    WRITE commands."""
+    import seat_host
+    from test_clipboard import copy, paste, check_same, UTF8_TEXT
+    missing = seat_host.missing_tools()
+    assert not missing, f"missing tools for the seat tests: {missing}"
+    weston = seat_host.start_weston_x11(wl)
+    argv = wl.proxy_argv("wpb-0", weston, kind="virtgpu")
+    i = argv.index("--")
+    proxy = wl.spawn_proxy(argv[:i] + ["--write-pipe-as-blob"] + argv[i:])
+    proxy.socket = "wpb-0"
+    proxy.socket_path = wlgp.socket_path(wl.runtime_dir, "wpb-0")
+    wlgp.wait_for_socket(proxy.socket_path, proxy, 15)
+    data = UTF8_TEXT.encode()
+    copy(wl, proxy, data, "text/plain;charset=utf-8", tmp_path)
+    check_same(paste(wl, weston, "text/plain;charset=utf-8"), data, "guest_to_host")
+    stats = wlgp.read_emulator_stats(proxy.emulator_stats)
+    assert stats["counts"]["writes"] >= 1, stats
