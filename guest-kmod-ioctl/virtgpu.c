@@ -566,7 +566,8 @@ send_chunk(struct virtgpu_context *ctx, unsigned n_ids, const uint8_t *data,
 		cross_domain_ids(buf)[i] = ids[i];
 		cross_domain_id_types(buf, n_ids)[i] = types[i];
 	}
-	memcpy(buf + head, data, len);
+	if (len)
+		memcpy(buf + head, data, len);
 	return submit(ctx->xf.drm, buf, (uint32_t)(head + len), NULL, -1);
 }
 
@@ -633,7 +634,8 @@ send_write(struct virtgpu_context *ctx, uint32_t id, const void *data, size_t le
 	w->identifier = id;
 	w->hang_up = hang_up;
 	w->opaque_data_size = (uint32_t)len;
-	memcpy(buf + sizeof(*w), data, len);
+	if (len)
+		memcpy(buf + sizeof(*w), data, len);
 	if (submit(ctx->xf.drm, buf, (uint32_t)(sizeof(*w) + len), NULL, -1) < 0)
 		channel_log(ctx->base.channel, "cross-domain: WRITE failed: %s",
 			    strerror(errno));
