@@ -14,6 +14,7 @@ import wlgp
 QUIET_LINES = [
     r"listening on \S+, relaying to .* over the \w+ transport",
     r"run clients with WAYLAND_DISPLAY=\S+",
+    r"transport auto: .*",
     r"client pid \d+ connected",
     r"client pid \d+ disconnected",
     r"received SIG(TERM|INT), shutting down",
