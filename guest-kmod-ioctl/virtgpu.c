@@ -35,14 +35,13 @@
 
 #include "channel.h"
 #include "virtgpu-abi.h"
+#include "virtgpu-drm.h"
 
 /* How long a new context waits for the compositor to answer its first
  * round trip: rutabaga gives the guest no sign that INIT could not connect
  * (the POLL then never completes), so silence is how a missing host shows. */
 #define HOST_ANSWER_MS 2000
 
-#define RENDER_NODE_FIRST 128
-#define RENDER_NODE_LAST 191
 #define FORMAT_R8 0x20203852u
 /* READ data held for a guest pipe whose reader is slow: beyond this the
  * context stops POLLing until it drains, so the host stops reading the
@@ -56,12 +55,6 @@ struct reqs_entry {
 	uint64_t size;
 };
 
-/* One DRM fd with a cross-domain context and its two rings. */
-struct xd_file {
-	int drm;
-	uint32_t query_handle, channel_handle;
-	uint8_t *query, *channel;
-};
 
 struct virtgpu_channel {
 	struct channel base;
@@ -69,7 +62,7 @@ struct virtgpu_channel {
 	unsigned ids; /* identifier-array size N */
 	/* Allocations: a context of their own, on the main thread. */
 	pthread_mutex_t alloc_lock;
-	struct xd_file alloc;
+	struct vgdrm_file alloc;
 	bool alloc_ready;
 	struct wl_list reqs; /* struct reqs_entry: rutabaga keeps each
 			      * template forever, so one query per width */
@@ -89,267 +82,13 @@ struct vg_pipe {
 
 struct virtgpu_context {
 	struct channel_context base;
-	struct xd_file xf;
+	struct vgdrm_file xf;
 	int ep; /* the pollable fd: DRM fd + pipes */
 	uint32_t next_pipe_id;
 	struct wl_list pipes;
 	bool hung_up;
 	bool poll_deferred; /* a guest pipe is full: POLL once it drains */
 };
-
-static int
-xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int r;
-	do
-		r = ioctl(fd, cmd, arg);
-	while (r < 0 && (errno == EINTR || errno == EAGAIN));
-	return r;
-}
-
-static int
-submit(int drm, const void *cmd, uint32_t size, uint32_t *bo, int ring)
-{
-	struct virtgpu_execbuffer e = {
-		.size = size, .command = (uintptr_t)cmd,
-		.bo_handles = (uintptr_t)bo, .num_bo_handles = bo ? 1 : 0,
-		.fence_fd = -1,
-	};
-	if (ring >= 0) {
-		e.flags = VIRTGPU_EXECBUF_RING_IDX;
-		e.ring_idx = (uint32_t)ring;
-	}
-	return xioctl(drm, VIRTGPU_IOCTL_EXECBUFFER, &e);
-}
-
-static void
-gem_close(int drm, uint32_t handle)
-{
-	struct drm_gem_close gc = { .handle = handle };
-	xioctl(drm, DRM_IOCTL_GEM_CLOSE, &gc);
-}
-
-/* ---- probing a render node ---- */
-
-static bool
-driver_is_virtio_gpu(int drm)
-{
-	char name[32] = "";
-	struct drm_version v = { .name_len = sizeof(name) - 1, .name = name };
-	return xioctl(drm, DRM_IOCTL_VERSION, &v) == 0 &&
-	       strcmp(name, VIRTGPU_DRIVER_NAME) == 0;
-}
-
-static int
-getparam(int drm, uint64_t param, int *value)
-{
-	*value = 0;
-	struct virtgpu_getparam g = { .param = param, .value = (uintptr_t)value };
-	return xioctl(drm, VIRTGPU_IOCTL_GETPARAM, &g);
-}
-
-static int
-context_init(int drm)
-{
-	struct virtgpu_context_set_param p[3] = {
-		{ VIRTGPU_CONTEXT_PARAM_CAPSET_ID, VIRTGPU_CAPSET_CROSS_DOMAIN },
-		{ VIRTGPU_CONTEXT_PARAM_NUM_RINGS, 2 },
-		{ VIRTGPU_CONTEXT_PARAM_POLL_RINGS_MASK, 1u << CROSS_DOMAIN_CHANNEL_RING },
-	};
-	struct virtgpu_context_init ci = { .num_params = 3, .ctx_set_params = (uintptr_t)p };
-	return xioctl(drm, VIRTGPU_IOCTL_CONTEXT_INIT, &ci);
-}
-
-static int
-get_caps(int drm, struct cross_domain_caps *caps)
-{
-	struct virtgpu_get_caps g = { .cap_set_id = VIRTGPU_CAPSET_CROSS_DOMAIN,
-				      .addr = (uintptr_t)caps, .size = sizeof(*caps) };
-	return xioctl(drm, VIRTGPU_IOCTL_GET_CAPS, &g);
-}
-
-/*
- * Is drm a virtio-gpu whose host offers cross-domain with the Wayland
- * channel?  Returns 1 yes, 0 not this kind of device (why says so), -1 an
- * error the user can act on (why says what to do).
- */
-static int
-probe(int drm, const char *path, char *why, size_t len)
-{
-	if (!driver_is_virtio_gpu(drm)) {
-		snprintf(why, len, "%s is not virtio_gpu", path);
-		return 0;
-	}
-	int value;
-	if (getparam(drm, VIRTGPU_PARAM_CONTEXT_INIT, &value) < 0 || !value) {
-		snprintf(why, len, "%s: the guest kernel lacks context_init (it needs "
-			 "Linux >= 5.16 with CONFIG_DRM_VIRTIO_GPU; dmesg shows the "
-			 "features as '+context_init')", path);
-		return -1;
-	}
-	if (getparam(drm, VIRTGPU_PARAM_RESOURCE_BLOB, &value) < 0 || !value ||
-	    getparam(drm, VIRTGPU_PARAM_HOST_VISIBLE, &value) < 0 || !value) {
-		snprintf(why, len, "%s: the device lacks blob resources or host-visible "
-			 "memory (dmesg must show '+resource_blob +host_visible'; give "
-			 "crosvm/QEMU a hostmem size)", path);
-		return -1;
-	}
-	if (getparam(drm, VIRTGPU_PARAM_SUPPORTED_CAPSET_IDS, &value) < 0 ||
-	    !(value & (1 << VIRTGPU_CAPSET_CROSS_DOMAIN))) {
-		snprintf(why, len, "%s: the host does not offer cross-domain (start "
-			 "crosvm with --gpu context-types=cross-domain, or QEMU with "
-			 "-device virtio-gpu-rutabaga,cross-domain=on)", path);
-		return 0;
-	}
-	struct cross_domain_caps caps = { 0 };
-	int r = get_caps(drm, &caps);
-	if (r < 0 && errno == EINVAL) {
-		/* Some kernels answer GET_CAPS only once the file has a
-		 * context. */
-		if (context_init(drm) == 0)
-			r = get_caps(drm, &caps);
-	}
-	if (r < 0) {
-		snprintf(why, len, "%s: GET_CAPS failed (%s): the guest kernel lacks "
-			 "context_init, or the host was not started with cross-domain",
-			 path, strerror(errno));
-		return -1;
-	}
-	if (!(caps.supported_channels & (1u << CROSS_DOMAIN_CHANNEL_TYPE_WAYLAND))) {
-		snprintf(why, len, "%s: the host's cross-domain has no Wayland channel "
-			 "(crosvm needs --wayland-sock; QEMU wayland-socket-path=)", path);
-		return -1;
-	}
-	return 1;
-}
-
-/* Finds the device: the given path, or the first render node that is a
- * cross-domain virtio-gpu.  0 found (path filled), 1 none, -1 error. */
-static int
-find_device(const char *given, char *path, size_t pathlen, char *why, size_t len)
-{
-	why[0] = '\0';
-	for (int n = RENDER_NODE_FIRST; n <= RENDER_NODE_LAST; n++) {
-		if (given)
-			snprintf(path, pathlen, "%s", given);
-		else
-			snprintf(path, pathlen, "/dev/dri/renderD%d", n);
-		int drm = open(path, O_RDWR | O_CLOEXEC);
-		if (drm < 0) {
-			if (given) {
-				snprintf(why, len, "cannot open %s: %s", path, strerror(errno));
-				return errno == ENOENT ? 1 : -1;
-			}
-			if (errno == ENOENT)
-				break; /* render nodes are numbered without gaps */
-			snprintf(why, len, "cannot open %s: %s", path, strerror(errno));
-			continue;
-		}
-		int r = probe(drm, path, why, len);
-		close(drm);
-		if (r != 0 || given)
-			return r > 0 ? 0 : r < 0 ? -1 : 1;
-	}
-	if (!why[0])
-		snprintf(why, len, "no render node in /dev/dri (the guest kernel needs "
-			 "CONFIG_DRM_VIRTIO_GPU and the VM a virtio-gpu device)");
-	return 1;
-}
-
-/* ---- a DRM file with a context and rings ---- */
-
-static void *
-map_blob(int drm, uint32_t handle, size_t size)
-{
-	struct virtgpu_map m = { .handle = handle };
-	if (xioctl(drm, VIRTGPU_IOCTL_MAP, &m) < 0)
-		return NULL;
-	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, drm, (off_t)m.offset);
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static int
-create_blob(int drm, uint32_t mem, uint32_t flags, uint64_t size, uint64_t blob_id,
-	    uint32_t *handle, uint32_t *res)
-{
-	struct virtgpu_create_blob b = { .blob_mem = mem, .blob_flags = flags,
-					 .size = size, .blob_id = blob_id };
-	if (xioctl(drm, VIRTGPU_IOCTL_CREATE_BLOB, &b) < 0)
-		return -1;
-	*handle = b.bo_handle;
-	if (res)
-		*res = b.res_handle;
-	return 0;
-}
-
-static void
-xd_file_close(struct xd_file *xf)
-{
-	if (xf->query)
-		munmap(xf->query, CROSS_DOMAIN_RING_SIZE);
-	if (xf->channel)
-		munmap(xf->channel, CROSS_DOMAIN_RING_SIZE);
-	if (xf->drm >= 0)
-		close(xf->drm); /* the kernel frees the rings and the context */
-	xf->drm = -1;
-	xf->query = xf->channel = NULL;
-}
-
-static int
-xd_file_open(struct xd_file *xf, const char *device, char *err, size_t errlen)
-{
-	memset(xf, 0, sizeof(*xf));
-	xf->drm = open(device, O_RDWR | O_CLOEXEC);
-	if (xf->drm < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", device, strerror(errno));
-		return -1;
-	}
-	struct cross_domain_caps caps;
-	uint32_t query_res = 0, channel_res = 0;
-	const char *step = "CONTEXT_INIT";
-	if (context_init(xf->drm) < 0)
-		goto fail;
-	/* Some kernels want GET_CAPS before blobs of a new context. */
-	step = "GET_CAPS";
-	if (get_caps(xf->drm, &caps) < 0)
-		goto fail;
-	step = "CREATE_BLOB (rings)";
-	if (create_blob(xf->drm, VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
-			CROSS_DOMAIN_RING_SIZE, 0, &xf->query_handle, &query_res) < 0 ||
-	    create_blob(xf->drm, VIRTGPU_BLOB_MEM_GUEST, VIRTGPU_BLOB_FLAG_USE_MAPPABLE,
-			CROSS_DOMAIN_RING_SIZE, 0, &xf->channel_handle, &channel_res) < 0)
-		goto fail;
-	step = "MAP (rings)";
-	xf->query = map_blob(xf->drm, xf->query_handle, CROSS_DOMAIN_RING_SIZE);
-	xf->channel = map_blob(xf->drm, xf->channel_handle, CROSS_DOMAIN_RING_SIZE);
-	if (!xf->query || !xf->channel)
-		goto fail;
-	struct cross_domain_init in = {
-		.hdr = { .cmd = CROSS_DOMAIN_CMD_INIT, .cmd_size = sizeof(in) },
-		.query_ring_id = query_res, .channel_ring_id = channel_res,
-		.channel_type = CROSS_DOMAIN_CHANNEL_TYPE_WAYLAND,
-	};
-	step = "INIT";
-	if (submit(xf->drm, &in, sizeof(in), NULL, -1) < 0)
-		goto fail;
-	return 0;
-fail:
-	snprintf(err, errlen, "cross-domain set-up on %s failed at %s: %s%s", device,
-		 step, strerror(errno), errno == EINVAL && step[0] == 'C' && step[1] == 'O'
-		 ? " (the guest kernel lacks context_init, or the host was not "
-		   "started with cross-domain)" : "");
-	xd_file_close(xf);
-	return -1;
-}
-
-static int
-poll_channel(struct xd_file *xf)
-{
-	struct cross_domain_poll p = { .hdr = { .cmd = CROSS_DOMAIN_CMD_POLL,
-						.cmd_size = sizeof(p) } };
-	return submit(xf->drm, &p, sizeof(p), &xf->channel_handle,
-		      CROSS_DOMAIN_CHANNEL_RING);
-}
 
 /* ---- contexts ---- */
 
@@ -432,7 +171,7 @@ host_handshake(struct virtgpu_context *ctx, unsigned n_ids, char *err, size_t er
 		}
 		memcpy(buf + have, ctx->xf.channel + head, h->opaque_data_size);
 		have += h->opaque_data_size;
-		if (poll_channel(&ctx->xf) < 0)
+		if (vgdrm_poll(&ctx->xf) < 0)
 			break;
 		size_t off = 0;
 		while (have - off >= 8) {
@@ -471,12 +210,12 @@ virtgpu_open_context(struct channel *ch, char *err, size_t errlen)
 	wl_list_init(&ctx->pipes);
 	ctx->next_pipe_id = CROSS_DOMAIN_PIPE_ID_START;
 	ctx->ep = epoll_create1(EPOLL_CLOEXEC);
-	if (ctx->ep < 0 || xd_file_open(&ctx->xf, vc->device, err, errlen) < 0)
+	if (ctx->ep < 0 || vgdrm_file_open(&ctx->xf, vc->device, err, errlen) < 0)
 		goto fail;
 	fcntl(ctx->xf.drm, F_SETFL, O_NONBLOCK);
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 	if (epoll_ctl(ctx->ep, EPOLL_CTL_ADD, ctx->xf.drm, &ev) < 0 ||
-	    poll_channel(&ctx->xf) < 0) {
+	    vgdrm_poll(&ctx->xf) < 0) {
 		snprintf(err, errlen, "cross-domain: cannot wait for the host: %s",
 			 strerror(errno));
 		goto fail;
@@ -485,7 +224,7 @@ virtgpu_open_context(struct channel *ch, char *err, size_t errlen)
 	if (host_handshake(ctx, vc->ids, err, errlen) < 0) {
 		epoll_ctl(ctx->ep, EPOLL_CTL_DEL, ctx->xf.drm, NULL);
 		close(ctx->ep);
-		xd_file_close(&ctx->xf);
+		vgdrm_file_close(&ctx->xf);
 		free(ctx);
 		return NULL;
 	}
@@ -497,7 +236,7 @@ fail:
 		close(ctx->ep);
 	}
 	if (ctx->xf.drm > 0)
-		xd_file_close(&ctx->xf);
+		vgdrm_file_close(&ctx->xf);
 	free(ctx);
 	return NULL;
 }
@@ -537,11 +276,11 @@ translate_fd(struct virtgpu_context *ctx, int fd, uint32_t *id, uint32_t *type,
 	/* Host memory: a dma-buf of one of our blobs.  The handle attaches
 	 * the resource to this context; it must live until the submit. */
 	struct drm_prime_handle ph = { .fd = fd };
-	if (xioctl(ctx->xf.drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph) < 0)
+	if (vgdrm_ioctl(ctx->xf.drm, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph) < 0)
 		return -1; /* a memfd or anything else: the host has no handle */
 	struct virtgpu_resource_info ri = { .bo_handle = ph.handle };
-	if (xioctl(ctx->xf.drm, VIRTGPU_IOCTL_RESOURCE_INFO, &ri) < 0) {
-		gem_close(ctx->xf.drm, ph.handle);
+	if (vgdrm_ioctl(ctx->xf.drm, VIRTGPU_IOCTL_RESOURCE_INFO, &ri) < 0) {
+		vgdrm_gem_close(ctx->xf.drm, ph.handle);
 		return -1;
 	}
 	*handle = ph.handle;
@@ -568,7 +307,7 @@ send_chunk(struct virtgpu_context *ctx, unsigned n_ids, const uint8_t *data,
 	}
 	if (len)
 		memcpy(buf + head, data, len);
-	return submit(ctx->xf.drm, buf, (uint32_t)(head + len), NULL, -1);
+	return vgdrm_submit(ctx->xf.drm, buf, (uint32_t)(head + len), NULL, -1);
 }
 
 static int
@@ -613,7 +352,7 @@ virtgpu_context_send(struct channel_context *base, const void *data, size_t len,
 	int saved = errno;
 	for (int i = 0; i < n; i++)
 		if (handles[i])
-			gem_close(ctx->xf.drm, handles[i]);
+			vgdrm_gem_close(ctx->xf.drm, handles[i]);
 	if (ret < 0 && pipe)
 		pipe_free(ctx, pipe);
 	errno = saved;
@@ -636,7 +375,7 @@ send_write(struct virtgpu_context *ctx, uint32_t id, const void *data, size_t le
 	w->opaque_data_size = (uint32_t)len;
 	if (len)
 		memcpy(buf + sizeof(*w), data, len);
-	if (submit(ctx->xf.drm, buf, (uint32_t)(sizeof(*w) + len), NULL, -1) < 0)
+	if (vgdrm_submit(ctx->xf.drm, buf, (uint32_t)(sizeof(*w) + len), NULL, -1) < 0)
 		channel_log(ctx->base.channel, "cross-domain: WRITE failed: %s",
 			    strerror(errno));
 }
@@ -675,7 +414,7 @@ repoll(struct virtgpu_context *ctx)
 	ctx->poll_deferred = pipes_full(ctx);
 	if (ctx->poll_deferred)
 		return 0;
-	return poll_channel(&ctx->xf);
+	return vgdrm_poll(&ctx->xf);
 }
 
 /* READ data into a guest read pipe, as far as it takes it now. */
@@ -739,15 +478,15 @@ receive_fd(struct virtgpu_context *ctx, uint32_t id, uint32_t type, uint32_t siz
 {
 	if (type == CROSS_DOMAIN_ID_TYPE_BLOB && size > 0) {
 		uint32_t handle;
-		if (create_blob(ctx->xf.drm, VIRTGPU_BLOB_MEM_HOST3D,
+		if (vgdrm_create_blob(ctx->xf.drm, VIRTGPU_BLOB_MEM_HOST3D,
 				VIRTGPU_BLOB_FLAG_USE_MAPPABLE | VIRTGPU_BLOB_FLAG_USE_SHAREABLE,
 				size, id, &handle, NULL) < 0)
 			return -1;
 		struct drm_prime_handle ph = { .handle = handle,
 					       .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1 };
-		int r = xioctl(ctx->xf.drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
+		int r = vgdrm_ioctl(ctx->xf.drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
 		/* The dma-buf keeps the resource. */
-		gem_close(ctx->xf.drm, handle);
+		vgdrm_gem_close(ctx->xf.drm, handle);
 		return r < 0 ? -1 : ph.fd;
 	}
 	/* Type 1 with size 0: crosvm 2024-10..2025-09 tags write pipes so. */
@@ -866,7 +605,7 @@ virtgpu_context_close(struct channel_context *base)
 	close(ctx->ep);
 	/* Closing the DRM file ends the context: the host closes its
 	 * compositor connection. */
-	xd_file_close(&ctx->xf);
+	vgdrm_file_close(&ctx->xf);
 	free(ctx);
 }
 
@@ -888,9 +627,9 @@ image_requirements(struct virtgpu_channel *vc, uint32_t width,
 		.width = width, .height = 1, .drm_format = FORMAT_R8,
 		.flags = CROSS_DOMAIN_IMAGE_FLAG_LINEAR | CROSS_DOMAIN_IMAGE_FLAG_SCANOUT,
 	};
-	struct xd_file *xf = &vc->alloc;
+	struct vgdrm_file *xf = &vc->alloc;
 	memset(xf->query, 0, sizeof(struct cross_domain_image_requirements));
-	if (submit(xf->drm, &q, sizeof(q), &xf->query_handle, CROSS_DOMAIN_QUERY_RING) < 0)
+	if (vgdrm_submit(xf->drm, &q, sizeof(q), &xf->query_handle, CROSS_DOMAIN_QUERY_RING) < 0)
 		return -1;
 	struct virtgpu_wait w = { .handle = xf->query_handle };
 	int r;
@@ -921,7 +660,7 @@ alloc_blob(struct virtgpu_channel *vc, size_t size, uint64_t *blob_size)
 {
 	char err[256];
 	if (!vc->alloc_ready) {
-		if (xd_file_open(&vc->alloc, vc->device, err, sizeof(err)) < 0) {
+		if (vgdrm_file_open(&vc->alloc, vc->device, err, sizeof(err)) < 0) {
 			channel_log(&vc->base, "%s", err);
 			errno = ENODEV;
 			return -1;
@@ -932,17 +671,17 @@ alloc_blob(struct virtgpu_channel *vc, size_t size, uint64_t *blob_size)
 	if (image_requirements(vc, (uint32_t)size, &e) < 0)
 		return -1;
 	uint32_t handle;
-	if (create_blob(vc->alloc.drm, VIRTGPU_BLOB_MEM_HOST3D,
+	if (vgdrm_create_blob(vc->alloc.drm, VIRTGPU_BLOB_MEM_HOST3D,
 			VIRTGPU_BLOB_FLAG_USE_MAPPABLE | VIRTGPU_BLOB_FLAG_USE_SHAREABLE,
 			e->size, e->blob_id, &handle, NULL) < 0)
 		return -1;
 	struct drm_prime_handle ph = { .handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR,
 				       .fd = -1 };
-	int r = xioctl(vc->alloc.drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
+	int r = vgdrm_ioctl(vc->alloc.drm, DRM_IOCTL_PRIME_HANDLE_TO_FD, &ph);
 	int saved = errno;
 	/* The dma-buf holds the resource from here; freeing the memory is
 	 * munmap + close, and each context that sends it imports it. */
-	gem_close(vc->alloc.drm, handle);
+	vgdrm_gem_close(vc->alloc.drm, handle);
 	errno = saved;
 	*blob_size = e->size;
 	return r < 0 ? -1 : ph.fd;
@@ -998,7 +737,7 @@ virtgpu_destroy(struct channel *ch)
 {
 	struct virtgpu_channel *vc = (struct virtgpu_channel *)ch;
 	if (vc->alloc_ready)
-		xd_file_close(&vc->alloc);
+		vgdrm_file_close(&vc->alloc);
 	struct reqs_entry *e, *tmp;
 	wl_list_for_each_safe(e, tmp, &vc->reqs, link) {
 		wl_list_remove(&e->link);
@@ -1030,12 +769,6 @@ static const struct channel_impl virtgpu_impl = {
 	.destroy = virtgpu_destroy,
 };
 
-int
-channel_virtgpu_probe(const char *device, char *path, size_t pathlen,
-		      char *why, size_t whylen)
-{
-	return find_device(device && *device ? device : NULL, path, pathlen, why, whylen);
-}
 
 struct channel *
 channel_virtgpu_create(const char *device, unsigned ids, char *err, size_t errlen)
