@@ -60,6 +60,7 @@ def main():
               f"HOST3D mmap through the DRM fd counted as unsupported: "
               f"{s['unsupported_log']}")
         check(s["max_polls_outstanding"] == 2, "the double POLL was seen")
+        check(s["polls_missing"] == 1, f"one missing POLL: {s['polls_missing']}")
         for key in ("files", "contexts", "resources", "pipes", "exports"):
             check(s["created"][key] > 0, f"created {key}")
         check(s["created"]["contexts"] == 2, f"two contexts: {s['created']}")

@@ -413,6 +413,15 @@ static void test_pipes(struct guest *g)
 	CHECK(st_read_all(p[0], got, 6, 5000) && memcmp(got, "copied", 6) == 0, "pipe data");
 	CHECK(st_read_all(p[0], got, 1, 2000) == false, "EOF after hang_up");
 	close(p[0]);
+
+	st_section("a POLL missing while the compositor has data (counted once)");
+	CHECK(st_comp_send(g->comp, "late", 4, NULL, 0) == 4, "compositor sends");
+	usleep(2600 * 1000);
+	poll_once(g);
+	CHECK(wait_event(g, 5000), "the late message");
+	struct cross_domain_send_receive_head *h = (void *)g->channel;
+	CHECK(h->hdr.cmd == CROSS_DOMAIN_CMD_RECEIVE && h->opaque_data_size == 4,
+	      "RECEIVE of the late message");
 }
 
 static void test_eof_and_worker(struct guest *g, const char *sock)
