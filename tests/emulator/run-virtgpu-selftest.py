@@ -63,7 +63,7 @@ def main():
         check(s["polls_missing"] == 1, f"one missing POLL: {s['polls_missing']}")
         for key in ("files", "contexts", "resources", "pipes", "exports"):
             check(s["created"][key] > 0, f"created {key}")
-        check(s["created"]["contexts"] == 2, f"two contexts: {s['created']}")
+        check(s["created"]["contexts"] == 3, f"three contexts: {s['created']}")
         c = run(emu, selftest, tmp, "caps", ["--caps-need-context"],
                 ["--caps-need-context"])
         check(c["rejection_log"] and c["rejection_log"][0]["call"] == "GET_CAPS",

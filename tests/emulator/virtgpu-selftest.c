@@ -471,6 +471,39 @@ static void test_eof_and_worker(struct guest *g, const char *sock)
 	(void)sock;
 }
 
+/* The legacy 16-byte INIT: one ring for queries and the channel. */
+static void test_legacy_init(struct guest *g)
+{
+	st_section("legacy INIT (16 bytes, one ring)");
+	struct guest g3 = { .listener = g->listener };
+	g3.drm = open(NODE, O_RDWR | O_CLOEXEC);
+	CHECK(context_init(g3.drm, true) == 0, "CONTEXT_INIT 3");
+	uint32_t res = 0;
+	CHECK(create_blob(g3.drm, VIRTGPU_BLOB_MEM_GUEST, 1, 4096, 0, &g3.channel_handle,
+			  &res) == 0, "the one ring");
+	g3.channel = map_guest_blob(g3.drm, g3.channel_handle, 4096);
+	struct cross_domain_init_legacy in = {
+		.hdr = { .cmd = CROSS_DOMAIN_CMD_INIT, .cmd_size = sizeof(in) },
+		.ring_id = res, .channel_type = CROSS_DOMAIN_CHANNEL_TYPE_WAYLAND,
+	};
+	CHECK(submit(g3.drm, &in, sizeof(in), NULL, 0, -1) == 0, "legacy INIT");
+	g3.comp = st_accept(g->listener);
+	g3.ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = 42 };
+	CHECK(epoll_ctl(g3.ep, EPOLL_CTL_ADD, g3.drm, &ev) == 0, "epoll 3");
+	CHECK(st_comp_send(g3.comp, "legacy", 6, NULL, 0) == 6, "compositor sends");
+	poll_once(&g3);
+	CHECK(wait_event(&g3, 5000), "event on the single ring");
+	size_t head = cross_domain_send_receive_size(N_IDS);
+	CHECK(g3.channel && memcmp(g3.channel + head, "legacy", 6) == 0, "RECEIVE data");
+	CHECK(epoll_ctl(g3.ep, EPOLL_CTL_DEL, g3.drm, NULL) == 0, "epoll DEL 3");
+	if (g3.channel)
+		munmap(g3.channel, 4096);
+	close(g3.ep);
+	close(g3.comp);
+	close(g3.drm);
+}
+
 static int caps_need_context(const char *stats)
 {
 	int drm = open(NODE, O_RDWR | O_CLOEXEC);
@@ -499,6 +532,7 @@ int main(int argc, char **argv)
 	test_receive_blob(&g);
 	test_send_blob(&g);
 	test_pipes(&g);
+	test_legacy_init(&g);
 	test_eof_and_worker(&g, argv[1]);
 	CHECK(epoll_ctl(g.ep, EPOLL_CTL_DEL, g.drm, NULL) == 0, "epoll DEL");
 	munmap(g.query, 4096);
