@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
-  wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev python3"
+  wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev libdrm-dev python3"
 HOST_PKGS="weston wayland-utils"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
   foot x11-apps xterm imagemagick waypipe systemd man-db sway"
@@ -61,14 +61,24 @@ cmd_run() {
 	trap "kill $weston_pid 2>/dev/null" EXIT
 	for _ in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/$host" ] && break; sleep 0.1; done
 	echo "== host: headless weston on $XDG_RUNTIME_DIR/$host (log: $XDG_RUNTIME_DIR/weston.log)"
-	echo "== no /dev/wl0 on this machine: the proxy runs under the device"
-	echo "   emulator (build/emulator/wl0-emulator), which plays the guest"
-	echo "   kernel's virtio-wayland driver and crosvm in front of that host"
+	# WLGP_DEVICE=virtgpu: the virtio-gpu cross-domain device instead.
+	local emulator=(./build/emulator/wl0-emulator)
+	if [ "${WLGP_DEVICE:-virtwl}" = virtgpu ]; then
+		emulator=(./build/emulator/virtgpu-emulator)
+		echo "== the proxy runs under build/emulator/virtgpu-emulator, which plays"
+		echo "   a mainline kernel's virtio_gpu render node and crosvm's cross-domain"
+		echo "   host in front of that host (WLGP_DEVICE=virtgpu)"
+	else
+		echo "== no /dev/wl0 on this machine: the proxy runs under the device"
+		echo "   emulator (build/emulator/wl0-emulator), which plays the guest"
+		echo "   kernel's virtio-wayland driver and crosvm in front of that host"
+		echo "   (WLGP_DEVICE=virtgpu plays virtio-gpu cross-domain instead)"
+	fi
 	echo "== point a client at the proxy from another shell, e.g.:"
 	echo "   WAYLAND_DISPLAY=$sock weston-simple-shm"
 	echo "   WAYLAND_DISPLAY=$sock wayland-info"
 	echo "== Ctrl-C stops the proxy and the host"
-	./build/emulator/wl0-emulator --wayland-sock "$XDG_RUNTIME_DIR/$host" -- \
+	"${emulator[@]}" --wayland-sock "$XDG_RUNTIME_DIR/$host" -- \
 		./build/proxy/wl-guest-proxy --socket "$sock"
 }
 

@@ -129,6 +129,25 @@ PROXY_PID=$STARTED
 wait_socket "$XDG_RUNTIME_DIR/guest-0" $PROXY_PID proxy || exit 1
 
 PATHS="direct proxy"
+# The product path on each emulated device: the proxy under wl0-emulator
+# (virtwl) and virtgpu-emulator (virtgpu cross-domain).  What these columns
+# add over "proxy" is the emulators' seccomp round trips, not the devices'.
+EMU_DIR=${WLGP_EMULATOR_DIR:-$REPO/build/emulator}
+start_emulated() { # name transport emulator
+	start "$1" "$EMU_DIR/$3" --wayland-sock "$XDG_RUNTIME_DIR/host-0" -- \
+		"$PROXY" --socket "$1-0" --transport "$2"
+	wait_socket "$XDG_RUNTIME_DIR/$1-0" $STARTED "$1" || exit 1
+}
+EMU_PATHS=""
+if [ -x "$EMU_DIR/wl0-emulator" ] && [ -x "$EMU_DIR/virtgpu-emulator" ]; then
+	start_emulated emu-virtwl virtwl wl0-emulator
+	EMU_WL0=$STARTED
+	start_emulated emu-virtgpu virtgpu virtgpu-emulator
+	EMU_VGPU=$STARTED
+	EMU_PATHS=" emu-virtwl emu-virtgpu"
+else
+	echo "run-bench: no emulators in $EMU_DIR, skipping the emulated columns" >&2
+fi
 if [ $HAVE_WAYPIPE = 1 ]; then
 	WP_OPTS=(--no-gpu -c none --threads 1 -s "$XDG_RUNTIME_DIR/wp.sock")
 	WAYLAND_DISPLAY=host-0 start waypipe-client "$WAYPIPE" "${WP_OPTS[@]}" client
@@ -139,6 +158,7 @@ if [ $HAVE_WAYPIPE = 1 ]; then
 	wait_socket "$XDG_RUNTIME_DIR/wayland-wp" $WPS waypipe-server || exit 1
 	PATHS="direct proxy waypipe"
 fi
+PATHS="$PATHS$EMU_PATHS"
 
 # Pin every process started (all threads, and the children they already
 # have; later children inherit it) and, below, the client.
@@ -171,6 +191,10 @@ bench_run() { # path mode round
 	direct) display=host-0; watch=() ;;
 	proxy) display=guest-0; watch=(--watch "proxy:$PROXY_PID") ;;
 	waypipe) display=wayland-wp; watch=(--watch "wpclient:$WPC" --watch "wpserver:$WPS") ;;
+	emu-virtwl) display=emu-virtwl-0
+		watch=(--watch "emu:$EMU_WL0" --watch "proxy:$(pgrep -P "$EMU_WL0" | head -1)") ;;
+	emu-virtgpu) display=emu-virtgpu-0
+		watch=(--watch "emu:$EMU_VGPU" --watch "proxy:$(pgrep -P "$EMU_VGPU" | head -1)") ;;
 	esac
 	if out=$(WAYLAND_DISPLAY=$display timeout 60 "${PIN_CMD[@]}" "$CLIENT" --mode "$mode" \
 		--frames "$FRAMES" --warmup "$WARMUP" --buffers "$BUFFERS" \
@@ -245,14 +269,17 @@ function cpu(name) { # ms/frame of a watched process: scheduler figure, else tic
 	add(k SUBSEP "mean", kv["mean_ms"]); add(k SUBSEP "client", kv["client_cpu_ms_per_frame"])
 	add(k SUBSEP "weston", cpu("weston")); add(k SUBSEP "waits", kv["release_waits"])
 	if (kv["path"] == "proxy") add(k SUBSEP "pcpu", cpu("proxy"))
+	if (kv["path"] ~ /^emu-/) add(k SUBSEP "pcpu", cpu("proxy") + cpu("emu"))
 	if (kv["path"] == "waypipe") {
 		add(k SUBSEP "pcpu", cpu("wpclient") + cpu("wpserver"))
 		add(k SUBSEP "wpc", cpu("wpclient")); add(k SUBSEP "wps", cpu("wpserver"))
 	}
 }
 END {
-	split("full small", modes, " "); split("direct proxy waypipe", paths, " ")
+	split("full small", modes, " ")
+	npaths = split("direct proxy waypipe emu-virtwl emu-virtgpu", paths, " ")
 	names["direct"] = "direct"; names["proxy"] = "wl-guest-proxy"; names["waypipe"] = "waypipe 0.8.4"
+	names["emu-virtwl"] = "proxy virtwl*"; names["emu-virtgpu"] = "proxy virtgpu*"
 	printf "\nmemcpy of one frame, ms (median of 100, at start / end of the run):\n"
 	printf "  hot %s / %s, fresh %s / %s, cold %s / %s", a1(L["memcpy_hot"]), a2(L["memcpy_hot"]),
 		a1(L["memcpy_fresh"]), a2(L["memcpy_fresh"]), a1(L["memcpy_cold"]), a2(L["memcpy_cold"])
@@ -264,7 +291,7 @@ END {
 	printf "(proxy CPU: wl-guest-proxy, or waypipe client + server; from /proc schedstat)\n\n"
 	printf "%-6s %-15s %9s %9s %9s %10s %10s %10s %9s %6s\n", "mode", "path", "median ms", "p90 ms",
 		"mean ms", "proxy CPU", "weston CPU", "client CPU", "vs direct", "waits"
-	for (m = 1; m <= 2; m++) for (p = 1; p <= 3; p++) {
+	for (m = 1; m <= 2; m++) for (p = 1; p <= npaths; p++) {
 		k = modes[m] SUBSEP paths[p]
 		if (!(k in seen)) continue
 		med[modes[m], paths[p]] = median(L[k SUBSEP "med"])
@@ -282,6 +309,9 @@ END {
 	}
 	for (m = 1; m <= 2; m++) if (modes[m] in wpsplit)
 		printf "  waypipe CPU %s: client %s server ms/frame\n", modes[m], wpsplit[modes[m]]
+	if (("full", "emu-virtwl") in med)
+		printf "  * the proxy on an emulated device (wl0-emulator, virtgpu-emulator): emulator\n" \
+		       "    overhead (seccomp round trips; proxy CPU includes the emulator), not device speed\n"
 
 	printf "\ntargets (median latency):\n"
 	if ((("full", "direct") in med) && (("full", "proxy") in med)) {

@@ -1,4 +1,10 @@
+/*
+ * The channel's transport-independent parts: choosing and creating the
+ * transport, connecting (with a pump where the context is not a socket)
+ * and the memory every transport maps the same way.
+ */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +19,7 @@ channel_parse_kind(const char *s, enum channel_kind *out)
 		{ "auto", CHANNEL_AUTO },
 		{ "direct", CHANNEL_DIRECT },
 		{ "virtwl", CHANNEL_VIRTWL },
+		{ "virtgpu", CHANNEL_VIRTGPU },
 	};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strcmp(s, kinds[i].name) == 0) {
@@ -23,19 +30,71 @@ channel_parse_kind(const char *s, enum channel_kind *out)
 	return false;
 }
 
+static void
+auto_log(const struct channel_options *opts, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+auto_log(const struct channel_options *opts, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (opts->log) {
+		opts->log(fmt, ap);
+	} else {
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+}
+
+static unsigned
+ids_of(const struct channel_options *opts)
+{
+	return opts->cross_domain_ids ? opts->cross_domain_ids : 28;
+}
+
+/* virtwl when the guest has /dev/wl0 (ChromiumOS kernels), else virtgpu
+ * when a render node offers cross-domain (mainline kernels), else direct
+ * (development, nesting); the log says which and why. */
+static struct channel *
+create_auto(const struct channel_options *opts, char *err, size_t errlen)
+{
+	const char *wl0 = opts->virtwl_device && *opts->virtwl_device
+		? opts->virtwl_device : "/dev/wl0";
+	struct channel *ch = channel_virtwl_create(opts->virtwl_device,
+						   opts->context_name, true, err, errlen);
+	if (ch || err[0]) {
+		if (ch)
+			auto_log(opts, "transport auto: virtwl, %s exists", wl0);
+		return ch;
+	}
+	char path[256], why[512];
+	int r = channel_virtgpu_probe(opts->virtgpu_device, path, sizeof(path),
+				      why, sizeof(why));
+	if (r == 0) {
+		auto_log(opts, "transport auto: virtgpu on %s (no %s)", path, wl0);
+		return channel_virtgpu_create(path, ids_of(opts), err, errlen);
+	}
+	if (r < 0) {
+		/* A cross-domain device that is set up wrong: say so rather
+		 * than fall back quietly. */
+		snprintf(err, errlen, "%s", why);
+		return NULL;
+	}
+	auto_log(opts, "transport auto: direct (no %s; virtgpu: %s)", wl0, why);
+	return channel_direct_create(opts->host_display, err, errlen);
+}
+
 static struct channel *
 create_transport(const struct channel_options *opts, char *err, size_t errlen)
 {
-	struct channel *ch;
 	switch (opts->kind) {
 	case CHANNEL_AUTO:
-		/* A guest with the device uses it; anything else (development,
-		 * nesting) is a direct connection. */
-		ch = channel_virtwl_create(opts->virtwl_device, opts->context_name,
-					   true, err, errlen);
-		if (ch || err[0])
-			return ch;
-		return channel_direct_create(opts->host_display, err, errlen);
+		return create_auto(opts, err, errlen);
+	case CHANNEL_VIRTGPU:
+		return channel_virtgpu_create(opts->virtgpu_device, ids_of(opts),
+					      err, errlen);
 	case CHANNEL_DIRECT:
 		return channel_direct_create(opts->host_display, err, errlen);
 	case CHANNEL_VIRTWL:
@@ -121,6 +180,8 @@ channel_memory_map(int fd, size_t size, struct channel_memory *out)
 void
 channel_free_memory(struct channel *ch, struct channel_memory *mem)
 {
+	if (ch->impl->free_memory)
+		ch->impl->free_memory(ch, mem);
 	if (mem->data)
 		munmap(mem->data, mem->size);
 	if (mem->fd >= 0)

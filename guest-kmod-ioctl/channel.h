@@ -22,6 +22,7 @@ enum channel_kind {
 	CHANNEL_AUTO,
 	CHANNEL_DIRECT,
 	CHANNEL_VIRTWL,
+	CHANNEL_VIRTGPU,
 };
 
 /* The most fds one context_send or context_recv carries (the device's
@@ -55,8 +56,19 @@ struct channel_pipe {
 		       * channel_stream_read */
 };
 
+/* What the device lets one message carry: properties of the transport,
+ * which the pump works within. */
+struct channel_limits {
+	int max_fds;        /* fds one context_send/context_recv carries
+			     * (at most CHANNEL_MAX_FDS) */
+	size_t max_send;    /* bytes the pump hands context_send at once */
+	bool fds_may_trail; /* a context_recv with max_fds fds may leave fds
+			     * of the same bytes for the next one */
+};
+
 struct channel_impl {
 	const char *name;
+	struct channel_limits limits;
 
 	/* A new stream to the host compositor, or NULL with a message for the
 	 * user in err. */
@@ -80,6 +92,9 @@ struct channel_impl {
 	/* 0, or -1 with errno set.  Filled in by channel_memory_map(). */
 	int (*alloc_memory)(struct channel *ch, size_t size,
 			    struct channel_memory *out);
+	/* Optional: what freeing memory takes beyond munmap + close (NULL:
+	 * nothing; the host keeps what it still uses). */
+	void (*free_memory)(struct channel *ch, struct channel_memory *mem);
 
 	/* 0, or -1 with errno set.  Both fds non-blocking and close-on-exec. */
 	int (*new_pipe)(struct channel *ch, struct channel_pipe *out);
@@ -114,6 +129,9 @@ struct channel_options {
 	const char *host_display;   /* direct: socket name or absolute path */
 	const char *virtwl_device;  /* virtwl: default /dev/wl0 */
 	const char *context_name;   /* virtwl: NEW_CTX_NAMED name, or NULL */
+	const char *virtgpu_device; /* virtgpu: a render node (default: scan) */
+	unsigned cross_domain_ids;  /* virtgpu: the host's identifier-array
+				     * size, 28 (current) or 4 (older) */
 };
 
 bool channel_parse_kind(const char *s, enum channel_kind *out);
@@ -165,6 +183,14 @@ struct channel *channel_direct_create(const char *host_display,
 struct channel *channel_virtwl_create(const char *device,
 				      const char *context_name, bool absent_ok,
 				      char *err, size_t errlen);
+
+/* The render node to use: the given one or the first virtio-gpu with
+ * cross-domain.  0 found (path filled), 1 none (why says why), -1 an error
+ * the user can act on (why says what to do). */
+int channel_virtgpu_probe(const char *device, char *path, size_t pathlen,
+			  char *why, size_t whylen);
+struct channel *channel_virtgpu_create(const char *device, unsigned ids,
+				       char *err, size_t errlen);
 
 /* pump.c: bridges contexts that are not sockets to local socketpairs, on a
  * thread of its own so libwayland-client's blocking calls keep working. */

@@ -148,6 +148,12 @@ static const struct channel_impl direct_impl = {
 	.context_recv = direct_context_recv,
 	.context_close = direct_context_close,
 	.context_is_socket = true,
+	/* A socket: no pump, so no limits beyond libwayland's own. */
+	.limits = {
+		.max_fds = CHANNEL_MAX_FDS,
+		.max_send = 4096,
+		.fds_may_trail = false,
+	},
 	.alloc_memory = direct_alloc_memory,
 	.new_pipe = direct_new_pipe,
 	.stream_read = direct_stream_read,

@@ -39,8 +39,8 @@
  * guest is not reading at all, and it is disconnected. */
 #define PUMP_IN_MAX ((size_t)4 << 20)
 #define PUMP_RECV_CHUNK ((size_t)64 << 10)
-/* What one SEND carries from libwayland-client: a page minus the header. */
-#define PUMP_OUT_CHUNK 3980
+/* What one context_send may carry at most (the largest transport's). */
+#define PUMP_OUT_MAX 4096
 
 enum pump_side { PUMP_SIDE_HOST, PUMP_SIDE_GUEST };
 
@@ -157,7 +157,8 @@ static bool
 host_to_guest_write(struct pump_link *l)
 {
 	while (l->in_off < l->in_len || l->in_nfds > 0) {
-		int nfds = l->in_nfds < CHANNEL_MAX_FDS ? l->in_nfds : CHANNEL_MAX_FDS;
+		int max = l->ctx->channel->impl->limits.max_fds;
+		int nfds = l->in_nfds < max ? l->in_nfds : max;
 		size_t len = l->in_len - l->in_off;
 		/* Each batch of fds needs a byte to ride on; never more bytes
 		 * in one go than keep later fds ahead of their messages. */
@@ -230,12 +231,13 @@ host_recv_once(struct pump_link *l, int *got_fds)
 static bool
 host_readable(struct pump_link *l)
 {
+	const struct channel_limits *lim = &l->ctx->channel->impl->limits;
 	int got_fds;
 	do {
 		if (!host_recv_once(l, &got_fds))
 			return false;
 		/* A full batch of fds may have left later ones behind. */
-	} while (got_fds == CHANNEL_MAX_FDS && !l->host_hup);
+	} while (lim->fds_may_trail && got_fds == lim->max_fds && !l->host_hup);
 	return host_to_guest_write(l);
 }
 
@@ -243,9 +245,11 @@ static bool
 guest_readable(struct pump_link *l)
 {
 	const struct channel_impl *impl = l->ctx->channel->impl;
-	uint8_t buf[PUMP_OUT_CHUNK];
+	uint8_t buf[PUMP_OUT_MAX];
+	size_t cap = impl->limits.max_send < sizeof(buf) ? impl->limits.max_send
+							 : sizeof(buf);
 	int fds[CHANNEL_MAX_FDS], nfds;
-	ssize_t n = channel_socket_recv(l->sock, buf, sizeof(buf), fds, &nfds);
+	ssize_t n = channel_socket_recv(l->sock, buf, cap, fds, &nfds);
 	if (n < 0)
 		return errno == EAGAIN;
 	if (n == 0)

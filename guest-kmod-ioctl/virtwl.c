@@ -311,6 +311,13 @@ static const struct channel_impl virtwl_impl = {
 	.context_recv = virtwl_context_recv,
 	.context_close = virtwl_context_close,
 	.context_is_socket = false,
+	/* 28 vfds per SEND/RECV; sommelier's page-sized SEND; more than 28
+	 * queued vfds can arrive after the bytes that refer to them. */
+	.limits = {
+		.max_fds = VIRTWL_SEND_MAX_ALLOCS,
+		.max_send = VIRTWL_SEND_MAX_BYTES,
+		.fds_may_trail = true,
+	},
 	.alloc_memory = virtwl_alloc_memory,
 	.new_pipe = virtwl_new_pipe,
 	.stream_read = virtwl_stream_read,

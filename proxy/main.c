@@ -59,6 +59,12 @@ take_socket(struct listen_socket *ls, const struct channel *channel,
 	return 1;
 }
 
+static void
+log_transport_choice(const char *fmt, va_list ap)
+{
+	wlgp_vlog(WLGP_INFO, fmt, ap);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -83,6 +89,8 @@ main(int argc, char **argv)
 	struct wl_event_source *sigterm = NULL, *sigint = NULL;
 	struct wlgp_server *server = NULL;
 
+	/* --transport auto says at info level what it picked and why. */
+	opts.channel.log = log_transport_choice;
 	struct channel *channel = channel_create(&opts.channel, err, sizeof(err));
 	if (!channel) {
 		wlgp_err("%s", err);

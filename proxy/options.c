@@ -15,8 +15,9 @@ static const char usage[] =
 "Options:\n"
 "  -s, --socket NAME|PATH      listening socket: a name in $XDG_RUNTIME_DIR\n"
 "                              or an absolute path (default: wayland-0)\n"
-"  -t, --transport KIND        auto, direct or virtwl (default: auto: virtwl\n"
-"                              when /dev/wl0 exists, else direct)\n"
+"  -t, --transport KIND        auto, direct, virtwl or virtgpu (default: auto:\n"
+"                              virtwl when /dev/wl0 exists, else virtgpu when\n"
+"                              a render node offers cross-domain, else direct)\n"
 "  -H, --host-display NAME|PATH\n"
 "                              direct transport: the host compositor's\n"
 "                              socket (default: $WAYLAND_DISPLAY)\n"
@@ -25,6 +26,11 @@ static const char usage[] =
 "                              virtwl transport: connect to the host socket\n"
 "                              crosvm was given as --wayland-sock PATH,name=NAME\n"
 "                              (default: the unnamed one)\n"
+"      --virtgpu-device PATH   virtgpu transport: the render node (default:\n"
+"                              the first virtio_gpu with cross-domain)\n"
+"      --cross-domain-ids N    virtgpu transport: the host's identifier array,\n"
+"                              28 (crosvm since 2024, default) or 4 (older\n"
+"                              crosvm, libkrun before 2025-09)\n"
 KEYMAP_SPEC_HELP
 "      --log-level LEVEL       error, warning, info or debug (default: info,\n"
 "                              or $WLGP_LOG_LEVEL)\n"
@@ -42,6 +48,8 @@ KEYMAP_SPEC_HELP
 enum {
 	OPT_VIRTWL_DEVICE = 0x100,
 	OPT_VIRTWL_CONTEXT_NAME,
+	OPT_VIRTGPU_DEVICE,
+	OPT_CROSS_DOMAIN_IDS,
 	OPT_LOG_LEVEL,
 	OPT_TRACE,
 	OPT_KEYMAP,
@@ -80,6 +88,8 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		{ "host-display", required_argument, NULL, 'H' },
 		{ "virtwl-device", required_argument, NULL, OPT_VIRTWL_DEVICE },
 		{ "virtwl-context-name", required_argument, NULL, OPT_VIRTWL_CONTEXT_NAME },
+		{ "virtgpu-device", required_argument, NULL, OPT_VIRTGPU_DEVICE },
+		{ "cross-domain-ids", required_argument, NULL, OPT_CROSS_DOMAIN_IDS },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trace", no_argument, NULL, OPT_TRACE },
@@ -90,7 +100,7 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 	};
 	*opts = (struct wlgp_options){
 		.socket = "wayland-0",
-		.channel = { .kind = CHANNEL_AUTO },
+		.channel = { .kind = CHANNEL_AUTO, .cross_domain_ids = 28 },
 		.log_level = WLGP_INFO,
 	};
 	bool level_given = false;
@@ -109,7 +119,8 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		case 't':
 			if (!channel_parse_kind(optarg, &opts->channel.kind)) {
 				fprintf(stderr, "wl-guest-proxy: unknown transport "
-					"'%s': use auto, direct or virtwl\n", optarg);
+					"'%s': use auto, direct, virtwl or virtgpu\n",
+					optarg);
 				return OPTIONS_EXIT_ERROR;
 			}
 			break;
@@ -118,6 +129,17 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 			break;
 		case OPT_VIRTWL_DEVICE:
 			opts->channel.virtwl_device = optarg;
+			break;
+		case OPT_VIRTGPU_DEVICE:
+			opts->channel.virtgpu_device = optarg;
+			break;
+		case OPT_CROSS_DOMAIN_IDS:
+			if (strcmp(optarg, "28") != 0 && strcmp(optarg, "4") != 0) {
+				fprintf(stderr, "wl-guest-proxy: --cross-domain-ids "
+					"is 28 or 4\n");
+				return OPTIONS_EXIT_ERROR;
+			}
+			opts->channel.cross_domain_ids = (unsigned)atoi(optarg);
 			break;
 		case OPT_VIRTWL_CONTEXT_NAME:
 			if (!*optarg || strlen(optarg) >= CHANNEL_CONTEXT_NAME_MAX) {

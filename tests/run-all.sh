@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole suite: unit tests (meson test) and end-to-end tests
 # (pytest, real weston + real clients + the real binary), first on a normal
-# build, then on an ASan+UBSan build.  The end-to-end tests run twice on
-# each: on the direct transport, and on virtwl with the proxy under the
-# /dev/wl0 emulator.  Prints one closing summary line.
+# build, then on an ASan+UBSan build.  The end-to-end tests run three times
+# on each: on the direct transport, on virtwl with the proxy under the
+# /dev/wl0 emulator, and on virtgpu under the virtio-gpu cross-domain
+# emulator.  Prints one closing summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=/usr/bin/python3
@@ -29,6 +30,7 @@ run_e2e() { # NAME BUILD_DIR TRANSPORT [env...]
 	env "$@" WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
 		WLGP_TEST_CLIENTS_DIR="$PWD/$dir/tests/clients" \
 		WLGP_EMULATOR="$PWD/$dir/emulator/wl0-emulator" \
+		WLGP_VIRTGPU_EMULATOR="$PWD/$dir/emulator/virtgpu-emulator" \
 		WLGP_TRANSPORT="$transport" \
 		$PYTHON -m pytest -q -p no:cacheprovider tests/e2e \
 		--junitxml="$RESULTS/e2e-$name-$transport.xml" || status=1
@@ -41,11 +43,13 @@ build build || exit 1
 run_unit plain build
 run_e2e plain build direct
 run_e2e plain build virtwl
+run_e2e plain build virtgpu
 
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 run_unit asan build-asan "${SANITIZE[@]}"
 run_e2e asan build-asan direct "${SANITIZE[@]}"
 run_e2e asan build-asan virtwl "${SANITIZE[@]}"
+run_e2e asan build-asan virtgpu "${SANITIZE[@]}"
 
 $PYTHON - "$RESULTS" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET

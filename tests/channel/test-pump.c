@@ -168,6 +168,8 @@ host_hangup(void)
 
 static const struct channel_impl script_impl = {
 	.name = "script",
+	/* virtio-wayland's: 28 fds, a page of data, fds that may trail. */
+	.limits = { .max_fds = 28, .max_send = 3980, .fds_may_trail = true },
 	.context_fd = script_fd,
 	.context_send = script_send,
 	.context_recv = script_recv,

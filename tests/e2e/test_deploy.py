@@ -272,7 +272,7 @@ def activation_argv(wl, listen_path, proxy_argv, env, more_paths=(), fdnames="wa
     for key, value in sorted(env.items()):
         if key not in ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"):
             argv += ["-E", f"{key}={value}"]
-    if wlgp.transport() == "virtwl" and Path(proxy_argv[0]).name == "wl0-emulator":
+    if Path(proxy_argv[0]).name in wlgp.EMULATORS:
         # The emulator (standing in for the kernel's /dev/wl0) runs the
         # proxy as its child: LISTEN_PID must name that child, as systemd
         # makes it name the service's main process.

@@ -88,6 +88,15 @@ def emulator_binary():
     return env_path("WLGP_EMULATOR", REPO / "build" / "emulator" / "wl0-emulator")
 
 
+def virtgpu_emulator_binary():
+    return env_path("WLGP_VIRTGPU_EMULATOR",
+                    REPO / "build" / "emulator" / "virtgpu-emulator")
+
+
+# The device emulators the proxy runs under, by transport.
+EMULATORS = ("wl0-emulator", "virtgpu-emulator")
+
+
 def read_emulator_stats(path, timeout=5.0):
     """The emulator's --stats JSON (rewritten atomically on every change)."""
     import json
@@ -426,7 +435,7 @@ class WlEnv:
         return proc
 
     # -- the proxy under test
-    def emulator_argv(self, host):
+    def emulator_argv(self, host, kind=None):
         """On virtwl the proxy runs under the /dev/wl0 emulator, which
         plays crosvm: its --wayland-sock is the host compositor's socket
         (host None: the latest host started)."""
@@ -437,6 +446,11 @@ class WlEnv:
         stats = self.logdir / f"{self.unique('emulator-stats')}.json"
         # --in-buffers 256: crosvm posts 256 in-buffers for the whole
         # device, so a guest that leaves messages unread stalls every vfd.
+        if (kind or transport()) == "virtgpu":
+            # A virtio-gpu render node with crosvm's cross-domain host
+            # (current crosvm: 28 identifiers) in front of the compositor.
+            return [str(virtgpu_emulator_binary()), "--wayland-sock", str(path),
+                    "--stats", str(stats), "--"]
         return [str(emulator_binary()), "--wayland-sock", str(path),
                 "--stats", str(stats), "--in-buffers", "256", "--"]
 
@@ -448,8 +462,8 @@ class WlEnv:
         if socket_name is not None:
             argv += ["--socket", str(socket_name)]
         argv += ["--transport", kind]
-        if kind == "virtwl":
-            argv = self.emulator_argv(host) + argv
+        if kind in ("virtwl", "virtgpu"):
+            argv = self.emulator_argv(host, kind) + argv
         elif host is not None:
             argv += ["--host-display", str(getattr(host, "socket", host))]
         if os.environ.get("WLGP_PROXY_VERBOSE"):
@@ -470,7 +484,7 @@ class WlEnv:
         proc.expected_exit = expect_exit
         # Under the emulator: its stats are checked at teardown.
         proc.emulator_stats = None
-        if Path(str(argv[0])).name == "wl0-emulator" and "--stats" in argv:
+        if Path(str(argv[0])).name in EMULATORS and "--stats" in argv:
             proc.emulator_stats = Path(argv[argv.index("--stats") + 1])
         return proc
 
@@ -646,14 +660,40 @@ def host_answer(rejection):
       compositor (it is down, or no such --wayland-sock name);
     - SEND on a context, EINVAL or ENODEV: the compositor had already hung
       up or closed (crosvm answers INVALID_TYPE, or RESP_ERR when its
-      sendmsg fails); the proxy hears of the hang-up right after."""
+      sendmsg fails); the proxy hears of the hang-up right after;
+    - virtgpu INIT refused by the host: it could not connect to the
+      compositor, which the guest cannot see (the proxy times out)."""
     call, err = rejection.get("call"), rejection.get("errno")
     reason = str(rejection.get("reason", ""))
+    # virtgpu: rutabaga's INIT could not connect (the compositor is down).
+    if (call, err) == ("INIT", "host"):
+        return reason.startswith("cannot connect to ")
     if (call, err) == ("NEW", "ENODEV"):
         return reason.startswith(("type 0:", "type 5:"))
     if call == "SEND" and err in ("EINVAL", "ENODEV"):
         return reason.startswith(("the compositor ", "host sendmsg failed"))
     return False
+
+
+def virtgpu_problems(proc, stats):
+    """What only the cross-domain emulator counts: a POLL doubled or
+    missing, what it cannot emulate, and (once the proxy has exited)
+    anything left live: DRM files, contexts, resources, pipes, dma-bufs."""
+    problems = []
+    if stats.get("max_polls_outstanding", 0) > 1:
+        problems.append(f"{proc.name}: {stats['max_polls_outstanding']} POLLs "
+                        "outstanding at once on one context")
+    if stats.get("polls_missing", 0):
+        problems.append(f"{proc.name}: {stats['polls_missing']} times a context "
+                        "had host data waiting and no POLL outstanding")
+    if stats.get("unsupported", 0):
+        problems.append(f"{proc.name}: calls the emulator cannot emulate: "
+                        f"{stats.get('unsupported_log')}")
+    if not proc.alive():
+        live = stats.get("live", {})
+        if live.get("total", 0):
+            problems.append(f"{proc.name}: left live on the device: {live}")
+    return problems
 
 
 def emulator_problems(proc):
@@ -667,6 +707,8 @@ def emulator_problems(proc):
     except AssertionError as e:
         return [f"{proc.name}: {e}"]
     problems = []
+    if "counts" in stats:
+        problems += virtgpu_problems(proc, stats)
     log = stats.get("rejection_log") or []
     misuse = [r for r in log if not host_answer(r)]
     if misuse or stats.get("rejections", 0) > len(log):

@@ -15,19 +15,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "emu.h"
+#include "sup.h"
 #include "log.h"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL /* Linux 6.9 */
 #endif
 
-struct call *call_new(struct emu *emu, const struct seccomp_notif *n)
+struct call *call_new(struct sup *sup, const struct seccomp_notif *n)
 {
 	struct call *c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
-	c->emu = emu;
+	c->sup = sup;
 	c->id = n->id;
 	c->tid = (pid_t)n->pid;
 	c->pidfd = -1;
@@ -48,7 +48,7 @@ void call_free(struct call *c)
 bool call_valid(struct call *c)
 {
 	uint64_t id = c->id;
-	return ioctl(c->emu->listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+	return ioctl(c->sup->listener_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }
 
 static pid_t tgid_of(pid_t tid)
@@ -190,16 +190,16 @@ int call_getfd(struct call *c, int fd)
 	return ours;
 }
 
-static int addfd(struct call *c, int fd, bool cloexec, uint32_t flags)
+static int addfd(struct call *c, int fd, int newfd, bool cloexec, uint32_t flags)
 {
 	struct seccomp_notif_addfd a = {
 		.id = c->id,
 		.flags = flags,
 		.srcfd = (uint32_t)fd,
-		.newfd = 0,
+		.newfd = (uint32_t)newfd,
 		.newfd_flags = cloexec ? O_CLOEXEC : 0,
 	};
-	int r = ioctl(c->emu->listener_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	int r = ioctl(c->sup->listener_fd, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	if (r < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
 	return r;
@@ -207,13 +207,25 @@ static int addfd(struct call *c, int fd, bool cloexec, uint32_t flags)
 
 int call_addfd(struct call *c, int fd, bool cloexec)
 {
-	return addfd(c, fd, cloexec, 0);
+	return addfd(c, fd, 0, cloexec, 0);
+}
+
+int call_addfd_at(struct call *c, int fd, int newfd, bool cloexec)
+{
+	return addfd(c, fd, newfd, cloexec, SECCOMP_ADDFD_FLAG_SETFD);
 }
 
 int call_addfd_reply(struct call *c, int fd, bool cloexec)
 {
 	c->answered = true;
-	return addfd(c, fd, cloexec, SECCOMP_ADDFD_FLAG_SEND);
+	return addfd(c, fd, 0, cloexec, SECCOMP_ADDFD_FLAG_SEND);
+}
+
+int call_addfd_reply_at(struct call *c, int fd, int newfd, bool cloexec)
+{
+	c->answered = true;
+	return addfd(c, fd, newfd, cloexec,
+		     SECCOMP_ADDFD_FLAG_SEND | SECCOMP_ADDFD_FLAG_SETFD);
 }
 
 static void respond(struct call *c, int64_t val, int err, uint32_t flags)
@@ -228,7 +240,7 @@ static void respond(struct call *c, int64_t val, int err, uint32_t flags)
 		.flags = flags,
 	};
 	/* ENOENT: the caller died or was killed meanwhile; nothing to do. */
-	if (ioctl(c->emu->listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 &&
+	if (ioctl(c->sup->listener_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 &&
 	    errno != ENOENT)
 		log_msg("answering call of %d: %m", (int)c->tid);
 }

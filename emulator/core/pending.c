@@ -8,16 +8,15 @@
 #include <unistd.h>
 
 #include "call.h"
-#include "emu.h"
 #include "loop.h"
-#include "stats.h"
+#include "sup.h"
 
 #define SWEEP_MS 100
 
-void pending_sweep_now(struct emu *emu)
+void pending_sweep_now(struct sup *sup)
 {
 	struct list *pos, *tmp;
-	list_for_each_safe(pos, tmp, &emu->pending) {
+	list_for_each_safe(pos, tmp, &sup->pending) {
 		struct pending *p = list_entry(pos, struct pending, link);
 		if (!call_valid(p->call))
 			pending_free(p);
@@ -26,26 +25,26 @@ void pending_sweep_now(struct emu *emu)
 
 static void sweep(void *data)
 {
-	struct emu *emu = data;
-	emu->pending_sweep = NULL;
-	pending_sweep_now(emu);
-	if (!list_empty(&emu->pending))
-		emu->pending_sweep = loop_add_timer(emu->loop, SWEEP_MS, sweep, emu);
+	struct sup *sup = data;
+	sup->pending_sweep = NULL;
+	pending_sweep_now(sup);
+	if (!list_empty(&sup->pending))
+		sup->pending_sweep = loop_add_timer(sup->loop, SWEEP_MS, sweep, sup);
 }
 
-struct pending *pending_new(struct emu *emu, struct call *call, int guest_fd,
-			    struct vfd *vfd, struct list *owner_list)
+struct pending *pending_new(struct sup *sup, struct call *call, int guest_fd,
+			    void *owner, struct list *owner_list)
 {
 	struct pending *p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->call = call;
 	p->guest_fd = guest_fd;
-	p->vfd = vfd;
-	list_append(&emu->pending, &p->link);
+	p->owner = owner;
+	list_append(&sup->pending, &p->link);
 	list_append(owner_list, &p->owner_link);
-	if (!emu->pending_sweep)
-		emu->pending_sweep = loop_add_timer(emu->loop, SWEEP_MS, sweep, emu);
+	if (!sup->pending_sweep)
+		sup->pending_sweep = loop_add_timer(sup->loop, SWEEP_MS, sweep, sup);
 	return p;
 }
 
@@ -62,8 +61,9 @@ void pending_free(struct pending *p)
 void pending_fail(struct pending *p, int err, const char *reason)
 {
 	if (call_valid(p->call)) {
-		stats_rejection(p->call->emu->stats, call_pid(p->call),
-				p->what ? p->what : "?", err, "%s", reason);
+		struct sup *sup = p->call->sup;
+		sup->model->rejection(sup, call_pid(p->call),
+				      p->what ? p->what : "?", err, reason);
 		call_fail(p->call, err);
 	}
 	pending_free(p);

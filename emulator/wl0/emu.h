@@ -6,15 +6,15 @@
 #define EMU_EMU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "call.h"
 #include "list.h"
+#include "sup.h"
 
 struct inqueue;
-struct loop;
-struct loop_timer;
-struct notify;
 struct stats;
 struct vfd_table;
 
@@ -37,8 +37,8 @@ struct emu_options {
 };
 
 struct emu {
+	struct sup sup; /* the generic supervisor (core/sup.h) */
 	struct emu_options opt;
-	struct loop *loop;
 	struct stats *stats;
 	struct vfd_table *vfds;
 	/* crosvm maps every ALLOC and host shm vfd into one 4 GiB window. */
@@ -49,10 +49,6 @@ struct emu {
 	dev_t device_dev;
 	ino_t device_ino;
 
-	/* Calls answered later (RECV waiting for data, SEND for the host). */
-	struct list pending;
-	struct loop_timer *pending_sweep;
-
 	/* Pumps finishing the bytes of released vfds (pump.c). */
 	struct list orphans;
 
@@ -61,11 +57,16 @@ struct emu {
 	struct list streams; /* struct stream */
 	struct inqueue *inqueue;
 
-	int listener_fd;
-	struct notify *notify;
-	pid_t child;
-	bool child_done;
-	int exit_status;
 };
+
+static inline struct emu *emu_from_sup(struct sup *sup)
+{
+	return (struct emu *)((char *)sup - offsetof(struct emu, sup));
+}
+
+static inline struct emu *call_emu(const struct call *c)
+{
+	return emu_from_sup(c->sup);
+}
 
 #endif

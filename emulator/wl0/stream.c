@@ -326,7 +326,7 @@ int stream_send(struct vfd *v, struct call *c, int guest_fd,
 		return -ENODEV;
 	if (pump_written(s->to_host) >= mark)
 		return 0;
-	struct pending *p = pending_new(v->emu, c, guest_fd, v, &s->sends);
+	struct pending *p = pending_new(&v->emu->sup, c, guest_fd, v, &s->sends);
 	if (!p)
 		return -ENOMEM;
 	p->mark = mark;

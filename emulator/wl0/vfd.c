@@ -118,7 +118,7 @@ int vfd_table_init(struct emu *emu)
 		return -1;
 	}
 	check_close_events(t->inotify_fd);
-	t->inotify_w = loop_add_fd(emu->loop, t->inotify_fd, EPOLLIN,
+	t->inotify_w = loop_add_fd(emu->sup.loop, t->inotify_fd, EPOLLIN,
 				   handle_inotify, t);
 	emu->vfds = t;
 	return 0;
@@ -474,7 +474,7 @@ static void recheck_fire(void *data)
 	/* release_some frees w with its last vfd. */
 	if (find_watch(t, wd) != w || next >= RECHECKS)
 		return;
-	w->recheck = loop_add_timer(t->emu->loop,
+	w->recheck = loop_add_timer(t->emu->sup.loop,
 				    recheck_ms[next] - recheck_ms[next - 1],
 				    recheck_fire, w);
 }
@@ -487,7 +487,7 @@ static void watch_event(struct vfd_table *t, struct vfd_watch *w)
 	}
 	loop_cancel_timer(w->recheck);
 	w->next_recheck = 0;
-	w->recheck = loop_add_timer(t->emu->loop, recheck_ms[0], recheck_fire, w);
+	w->recheck = loop_add_timer(t->emu->sup.loop, recheck_ms[0], recheck_fire, w);
 }
 
 static void read_events(struct vfd_table *t)

@@ -23,11 +23,9 @@
 #include <unistd.h>
 
 #include "call.h"
-#include "driver.h"
-#include "emu.h"
 #include "log.h"
 #include "loop.h"
-#include "vfd.h"
+#include "sup.h"
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
@@ -46,12 +44,15 @@
 #define J(to, at) ((unsigned char)((to) - (at) - 1))
 
 enum {
-	I_NOTIFY = 17,
-	I_ALLOW = 18,
+	I_LOAD_FD = 29,
+	I_RANGE = 30,
+	I_NOTIFY = 32,
+	I_ALLOW = 33,
 };
 
-int notify_install_filter(void)
+int notify_install_filter(const struct sup_model *model)
 {
+	uint32_t lo = (uint32_t)model->fd_lo, hi = (uint32_t)model->fd_hi;
 	struct sock_filter f[] = {
 		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, J(I_ALLOW, 1)),
@@ -64,16 +65,32 @@ int notify_install_filter(void)
 		/* 7 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 0, J(10, 7)),
 		/* 8 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(3)),
 		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_ANONYMOUS, J(I_ALLOW, 9), J(I_NOTIFY, 9)),
-		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, J(I_ALLOW, 10)),
+		/* 10 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, J(17, 10)),
 		/* 11 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
 		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIONBIO, J(I_ALLOW, 12), 0),
 		/* 13 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIOCLEX, J(I_ALLOW, 13), 0),
 		/* 14 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIONCLEX, J(I_ALLOW, 14), 0),
 		/* 15 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FIOASYNC, J(I_ALLOW, 15), 0),
-		/* 16: isatty(); no vfd is a tty, and neither is what we install */
+		/* 16: isatty(); no emulated object is a tty */
 		/* 16 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TCGETS, J(I_ALLOW, 16), J(I_NOTIFY, 16)),
-		/* 17 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-		/* 18 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 17-31: calls on the model's own fd numbers (sup.h) */
+		/* 17 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_epoll_ctl, 0, J(20, 17)),
+		/* 18 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(2)),
+		/* 19 */ BPF_STMT(BPF_JMP | BPF_JA, J(I_RANGE, 19)),
+		/* 20 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_read, J(I_LOAD_FD, 20), 0),
+		/* 21 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_readv, J(I_LOAD_FD, 21), 0),
+		/* 22 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_dup, J(I_LOAD_FD, 22), 0),
+		/* 23 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_dup2, J(I_LOAD_FD, 23), 0),
+		/* 24 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_dup3, J(I_LOAD_FD, 24), 0),
+		/* 25 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_fcntl, 0, J(I_ALLOW, 25)),
+		/* 26 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(1)),
+		/* 27 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD, J(I_LOAD_FD, 27), 0),
+		/* 28 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, F_DUPFD_CLOEXEC, 0, J(I_ALLOW, 28)),
+		/* 29 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)),
+		/* 30 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, J(I_ALLOW, 30)),
+		/* 31 */ BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, hi, J(I_ALLOW, 31), 0),
+		/* 32 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		/* 33 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	_Static_assert(sizeof(f) / sizeof(f[0]) == I_ALLOW + 1, "filter labels");
 	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
@@ -94,119 +111,91 @@ int notify_install_filter(void)
 
 /* ---- dispatch ---- */
 
-static void handle_open(struct call *c, uint64_t path_addr, int flags)
+static enum sup_verdict handle_open(struct call *c, uint64_t path_addr, int flags)
 {
 	char path[4096];
 	int r = call_read_string(c, path_addr, path, sizeof(path));
 	if (r == -ESRCH)
-		return;
-	if (r < 0 || strcmp(path, c->emu->opt.device_path) != 0) {
-		call_continue(c);
-		return;
-	}
-	driver_open_device(c, flags);
+		return SUP_DONE;
+	if (r < 0)
+		return SUP_PASS;
+	return c->sup->model->open(c->sup, c, path, flags);
 }
 
-static void handle_openat2(struct call *c)
+static enum sup_verdict handle_openat2(struct call *c)
 {
 	struct open_how how;
 	if (c->args[3] < sizeof(how.flags) ||
-	    call_read(c, c->args[2], &how.flags, sizeof(how.flags)) < 0) {
-		call_continue(c); /* the kernel answers EFAULT/EINVAL itself */
-		return;
-	}
-	handle_open(c, c->args[1], (int)how.flags);
+	    call_read(c, c->args[2], &how.flags, sizeof(how.flags)) < 0)
+		return SUP_PASS; /* the kernel answers EFAULT/EINVAL itself */
+	return handle_open(c, c->args[1], (int)how.flags);
 }
 
-static bool is_device(struct emu *emu, const struct stat *st)
-{
-	return st->st_dev == emu->device_dev && st->st_ino == emu->device_ino;
-}
+typedef enum sup_verdict (*fd_handler)(struct sup *sup, struct call *c,
+					int ours, const struct stat *st);
 
-/* Returns true when the call was kept for later. */
-static bool handle_ioctl(struct call *c)
+/* Calls about one fd: our copy of it goes to the model. */
+static enum sup_verdict handle_fd(struct call *c, int fd, fd_handler fn)
 {
-	int ours = call_getfd(c, (int)c->args[0]);
-	if (ours < 0) {
-		if (ours != -ESRCH)
-			call_continue(c); /* EBADF from the kernel */
-		return false;
-	}
-	unsigned cmd = (unsigned)c->args[1];
+	int ours = call_getfd(c, fd);
+	if (ours < 0)
+		return ours == -ESRCH ? SUP_DONE : SUP_PASS; /* EBADF: the kernel's */
 	struct stat st;
-	if (fstat(ours, &st) == 0) {
-		if (is_device(c->emu, &st))
-			return driver_device_ioctl(c, ours, cmd, c->args[2]);
-		struct vfd *v = vfd_lookup_stat(c->emu, ours, &st);
-		if (v)
-			return driver_vfd_ioctl(c, v, ours, cmd, c->args[2]);
+	if (!fn || fstat(ours, &st) < 0) {
+		close(ours);
+		return SUP_PASS;
 	}
-	close(ours);
-	call_continue(c);
-	return false;
+	return fn(c->sup, c, ours, &st);
 }
 
-static void handle_mmap(struct call *c)
+static enum sup_verdict dispatch(struct call *c)
 {
-	int ours = call_getfd(c, (int)c->args[4]);
-	if (ours < 0) {
-		if (ours != -ESRCH)
-			call_continue(c);
-		return;
-	}
-	struct vfd *v = NULL;
-	struct stat st;
-	bool known = fstat(ours, &st) == 0;
-	bool device = known && is_device(c->emu, &st);
-	if (known && !device)
-		v = vfd_lookup_stat(c->emu, ours, &st);
-	close(ours);
-	if (device)
-		driver_device_mmap(c);
-	else if (v)
-		driver_vfd_mmap(c, v);
-	else
-		call_continue(c);
-}
-
-static bool dispatch(struct call *c)
-{
+	const struct sup_model *m = c->sup->model;
 	switch (c->nr) {
 	case __NR_openat:
-		handle_open(c, c->args[1], (int)c->args[2]);
-		return false;
+		return handle_open(c, c->args[1], (int)c->args[2]);
 	case __NR_open:
-		handle_open(c, c->args[0], (int)c->args[1]);
-		return false;
+		return handle_open(c, c->args[0], (int)c->args[1]);
 	case __NR_openat2:
-		handle_openat2(c);
-		return false;
+		return handle_openat2(c);
 	case __NR_ioctl:
-		return handle_ioctl(c);
+		return handle_fd(c, (int)c->args[0], m->ioctl);
 	case __NR_mmap:
-		handle_mmap(c);
-		return false;
+		return handle_fd(c, (int)c->args[4], m->mmap);
+	case __NR_epoll_ctl:
+		return handle_fd(c, (int)c->args[2], m->fd_call);
+	case __NR_read:
+	case __NR_readv:
+	case __NR_dup:
+	case __NR_dup2:
+	case __NR_dup3:
+	case __NR_fcntl:
+		return handle_fd(c, (int)c->args[0], m->fd_call);
 	default:
-		call_continue(c);
-		return false;
+		return SUP_PASS;
 	}
 }
 
 struct notify {
-	struct emu *emu;
+	struct sup *sup;
 	struct loop_watch *w;
 	size_t notif_size;
 };
 
 static void serve_one(struct notify *n, struct seccomp_notif *req)
 {
-	struct emu *emu = n->emu;
+	struct sup *sup = n->sup;
 	memset(req, 0, n->notif_size);
 	/* ENOENT: the caller went away before we took the call. */
-	if (ioctl(emu->listener_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+	if (ioctl(sup->listener_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
 		return;
-	struct call *c = call_new(emu, req);
-	if (c && !dispatch(c)) {
+	struct call *c = call_new(sup, req);
+	if (!c)
+		return;
+	enum sup_verdict v = dispatch(c);
+	if (v == SUP_PASS)
+		call_continue(c);
+	if (v != SUP_KEPT) {
 		/* Never leave a caller blocked: every path answers, this
 		 * only catches calls that vanished. */
 		if (!c->answered)
@@ -233,7 +222,7 @@ static void handle_listener(void *data, uint32_t events)
 		int budget = 64;
 		do
 			serve_one(n, req);
-		while (--budget > 0 && more_calls(n->emu->listener_fd));
+		while (--budget > 0 && more_calls(n->sup->listener_fd));
 		free(req);
 	} else if (events & (EPOLLHUP | EPOLLERR)) {
 		/* Every process under the filter is gone. */
@@ -242,18 +231,18 @@ static void handle_listener(void *data, uint32_t events)
 	}
 }
 
-int notify_start(struct emu *emu, int listener_fd)
+int notify_start(struct sup *sup, int listener_fd)
 {
 	struct seccomp_notif_sizes sizes = { 0 };
 	struct notify *n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	n->emu = emu;
+	n->sup = sup;
 	n->notif_size = sizeof(struct seccomp_notif);
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0 &&
 	    sizes.seccomp_notif > n->notif_size)
 		n->notif_size = sizes.seccomp_notif;
-	emu->listener_fd = listener_fd;
+	sup->listener_fd = listener_fd;
 	/*
 	 * Hand each call over on the current CPU, like a synchronous IPC:
 	 * cross-CPU wakeups otherwise cost most of a trapped call.
@@ -261,21 +250,21 @@ int notify_start(struct emu *emu, int listener_fd)
 	if (ioctl(listener_fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 		  SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0)
 		log_debug("no synchronous wakeups (%m)");
-	n->w = loop_add_fd(emu->loop, listener_fd, EPOLLIN, handle_listener, n);
+	n->w = loop_add_fd(sup->loop, listener_fd, EPOLLIN, handle_listener, n);
 	if (!n->w) {
 		free(n);
 		return -EINVAL;
 	}
-	emu->notify = n;
+	sup->notify = n;
 	return 0;
 }
 
-void notify_finish(struct emu *emu)
+void notify_finish(struct sup *sup)
 {
-	struct notify *n = emu->notify;
+	struct notify *n = sup->notify;
 	if (!n)
 		return;
 	loop_remove_fd(n->w);
 	free(n);
-	emu->notify = NULL;
+	sup->notify = NULL;
 }

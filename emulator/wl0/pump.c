@@ -257,9 +257,9 @@ struct pump *pump_new(struct emu *emu, int src, int dst, enum pump_eof eof,
 		p->cb = *cb;
 	p->data = data;
 	if (src >= 0)
-		p->src_w = loop_add_fd(emu->loop, src, EPOLLIN, handle_src, p);
+		p->src_w = loop_add_fd(emu->sup.loop, src, EPOLLIN, handle_src, p);
 	/* Registered even when idle: a closed reader shows as EPOLLERR. */
-	p->dst_w = loop_add_fd(emu->loop, dst, 0, handle_dst, p);
+	p->dst_w = loop_add_fd(emu->sup.loop, dst, 0, handle_dst, p);
 	return p;
 }
 

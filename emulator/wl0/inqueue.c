@@ -133,7 +133,7 @@ static void recheck(void *data)
 static void set_stalled(struct inqueue *q, bool stalled)
 {
 	if (stalled && !q->recheck)
-		q->recheck = loop_add_timer(q->emu->loop, STALL_RECHECK_MS, recheck, q);
+		q->recheck = loop_add_timer(q->emu->sup.loop, STALL_RECHECK_MS, recheck, q);
 	if (q->stalled == stalled)
 		return;
 	q->stalled = stalled;

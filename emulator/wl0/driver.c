@@ -49,7 +49,7 @@ static void reject(struct call *c, const char *what, int err, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	stats_rejection(c->emu->stats, call_pid(c), what, err, "%s", reason);
+	stats_rejection(call_emu(c)->stats, call_pid(c), what, err, "%s", reason);
 	call_fail(c, err);
 }
 
@@ -79,7 +79,7 @@ static void describe_fd(struct call *c, int fd, char *buf, size_t len)
 
 void driver_open_device(struct call *c, int flags)
 {
-	struct emu *emu = c->emu;
+	struct emu *emu = call_emu(c);
 	char path[64];
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", emu->device_fd);
 	int fd = open(path, O_RDWR | O_CLOEXEC | (flags & O_NONBLOCK));
@@ -116,7 +116,7 @@ static bool valid_utf8(const char *s, size_t n)
 static struct vfd *new_vfd(struct call *c, const struct virtwl_ioctl_new *n,
 			   size_t size, int *err, char *why, size_t why_len)
 {
-	struct emu *emu = c->emu;
+	struct emu *emu = call_emu(c);
 	struct vfd *v = NULL;
 	char name[VIRTWL_CTX_NAME_MAX + 1];
 	switch (n->type) {
@@ -166,7 +166,7 @@ static void driver_new(struct call *c, unsigned cmd, uint64_t arg)
 	memset(&n, 0, sizeof(n));
 	/* The driver copies min(_IOC_SIZE, 48): the 16-byte NEW still works. */
 	size_t size = _IOC_SIZE(cmd) < sizeof(n) ? _IOC_SIZE(cmd) : sizeof(n);
-	stats_call(c->emu->stats, STATS_CALL_NEW);
+	stats_call(call_emu(c)->stats, STATS_CALL_NEW);
 	int r = call_read(c, arg, &n, size);
 	if (r == 0) /* copy_to_user comes later: fail before making the vfd */
 		r = call_write(c, arg, &n, size);
@@ -217,7 +217,7 @@ static int send_resolve(struct call *c, const int *fds, struct vfd **vfds)
 			reject(c, "SEND", EBADFD, "fd %d is not open", fds[i]);
 			return -1;
 		}
-		vfds[i] = vfd_lookup(c->emu, ours);
+		vfds[i] = vfd_lookup(call_emu(c), ours);
 		close(ours);
 		if (!vfds[i]) {
 			describe_fd(c, fds[i], desc, sizeof(desc));
@@ -267,7 +267,7 @@ static bool send_to_ctx(struct call *c, struct vfd *v, int guest_fd,
 	}
 	int r = ctx_send(v, c, guest_fd, data, len, fds, n);
 	if (r >= 0)
-		stats_sent_fds(c->emu->stats, (unsigned)n);
+		stats_sent_fds(call_emu(c)->stats, (unsigned)n);
 	if (r == 1)
 		return true; /* answered later */
 	if (r == 0)
@@ -340,7 +340,7 @@ static bool driver_send(struct call *c, struct vfd *v, int guest_fd, uint64_t ar
 	struct vfd *vfds[VIRTWL_SEND_MAX_ALLOCS];
 	uint8_t *data;
 	int data_err;
-	stats_call(c->emu->stats, STATS_CALL_SEND);
+	stats_call(call_emu(c)->stats, STATS_CALL_SEND);
 	int r = send_read(c, arg, &txn, &data, &data_err);
 	int n = r < 0 ? -1 : send_resolve(c, txn.fds, vfds);
 	if (r < 0)
@@ -418,10 +418,10 @@ int driver_recv_write(struct call *c, uint64_t txn, const int *fds, int nfds,
 
 void driver_recv_answer(struct call *c, uint32_t len, int nfds)
 {
-	stats_received(c->emu->stats, len, (unsigned)nfds);
+	stats_received(call_emu(c)->stats, len, (unsigned)nfds);
 	log_debug("pid %d: RECV -> len %u fds %d", (int)call_pid(c), len, nfds);
 	call_reply(c, 0);
-	inqueue_consumed(c->emu);
+	inqueue_consumed(call_emu(c));
 }
 
 static int recv_stream(struct call *c, struct vfd *v, int guest_fd,
@@ -466,14 +466,14 @@ static int try_recv(struct call *c, struct vfd *v, int guest_fd, uint64_t txn,
 static bool driver_recv(struct call *c, struct vfd *v, int guest_fd, uint64_t arg)
 {
 	uint32_t len;
-	stats_call(c->emu->stats, STATS_CALL_RECV);
+	stats_call(call_emu(c)->stats, STATS_CALL_RECV);
 	int r = call_read(c, arg + TXN_LEN_OFFSET, &len, sizeof(len));
 	if (r < 0) {
 		memory_error(c, "RECV", r);
 		return false;
 	}
 	if (len == 0) {
-		stats_violation(c->emu->stats, call_pid(c), "RECV",
+		stats_violation(call_emu(c)->stats, call_pid(c), "RECV",
 				"len 0 on vfd 0x%x (%s): the real driver spins forever "
 				"once data is queued; process killed", v->id,
 				vfd_kind_name(v->kind));
@@ -494,7 +494,7 @@ static bool driver_recv(struct call *c, struct vfd *v, int guest_fd, uint64_t ar
 		call_fail(c, EAGAIN);
 		return false;
 	}
-	struct pending *p = pending_new(c->emu, c, guest_fd, v, &v->waiters);
+	struct pending *p = pending_new(&call_emu(c)->sup, c, guest_fd, v, &v->waiters);
 	if (!p) {
 		reject(c, "RECV", ENOMEM, "out of memory");
 		return false;
@@ -535,7 +535,7 @@ void driver_retry_recvs(struct vfd *v)
 static void driver_dmabuf_sync(struct call *c, struct vfd *v, uint64_t arg)
 {
 	struct virtwl_ioctl_dmabuf_sync s;
-	stats_call(c->emu->stats, STATS_CALL_DMABUF_SYNC);
+	stats_call(call_emu(c)->stats, STATS_CALL_DMABUF_SYNC);
 	int r = call_read(c, arg, &s, sizeof(s));
 	if (r < 0) {
 		memory_error(c, "DMABUF_SYNC", r);
@@ -607,7 +607,7 @@ void driver_vfd_mmap(struct call *c, struct vfd *v)
 {
 	uint64_t len = c->args[1], prot = c->args[2], flags = c->args[3];
 	uint64_t off = c->args[5];
-	stats_call(c->emu->stats, STATS_CALL_MMAP);
+	stats_call(call_emu(c)->stats, STATS_CALL_MMAP);
 	if (v->kind != VFD_ALLOC && v->kind != VFD_HOST_SHM) {
 		reject(c, "mmap", EACCES, "vfd 0x%x (%s) has no pfn", v->id,
 		       vfd_kind_name(v->kind));
@@ -627,14 +627,14 @@ void driver_vfd_mmap(struct call *c, struct vfd *v)
 		return;
 	}
 	if (pgoff != 0) {
-		stats_violation(c->emu->stats, call_pid(c), "mmap",
+		stats_violation(call_emu(c)->stats, call_pid(c), "mmap",
 				"offset %llu on vfd 0x%x: the real driver ignores "
 				"pgoff and maps offset 0", (unsigned long long)off, v->id);
 		call_fail(c, EINVAL);
 		return;
 	}
 	if (v->read_only && is_shared_mapping(flags) && (prot & PROT_WRITE)) {
-		stats_violation(c->emu->stats, call_pid(c), "mmap",
+		stats_violation(call_emu(c)->stats, call_pid(c), "mmap",
 				"writable shared mapping of read-only vfd 0x%x: crosvm "
 				"maps it read-only, writes fault in the VMM", v->id);
 		call_fail(c, EACCES);

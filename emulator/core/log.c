@@ -1,6 +1,6 @@
 /*
- * Logging; see log.h.  The verbosity flag is the only file-level state in
- * the emulator: it is configuration, written once by main().
+ * Logging; see log.h.  The verbosity flag and the prefix are the only
+ * file-level state in the emulator: configuration, written once by main().
  */
 #include "log.h"
 
@@ -10,6 +10,12 @@
 #include <unistd.h>
 
 static bool verbose;
+static const char *prefix = "emulator";
+
+void log_set_prefix(const char *name)
+{
+	prefix = name;
+}
 
 void log_set_verbose(bool v)
 {
@@ -25,7 +31,7 @@ static void vlog(const char *fmt, va_list ap)
 {
 	/* One write per line so lines from the guest do not interleave. */
 	char line[1024];
-	int n = snprintf(line, sizeof(line), "wl0-emulator: ");
+	int n = snprintf(line, sizeof(line), "%s: ", prefix);
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;

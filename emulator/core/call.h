@@ -15,11 +15,11 @@
 
 #include "list.h"
 
-struct emu;
+struct sup;
 struct seccomp_notif;
 
 struct call {
-	struct emu *emu;
+	struct sup *sup;
 	uint64_t id;
 	pid_t tid;
 	pid_t tgid;  /* 0 until call_pid() resolved it */
@@ -29,7 +29,7 @@ struct call {
 	bool answered;
 };
 
-struct call *call_new(struct emu *emu, const struct seccomp_notif *n);
+struct call *call_new(struct sup *sup, const struct seccomp_notif *n);
 void call_free(struct call *c);
 
 /* The caller's process id (TGID), for logs and signals. */
@@ -51,6 +51,10 @@ int call_read_string(struct call *c, uint64_t addr, char *buf, size_t cap);
 int call_getfd(struct call *c, int fd);
 /* Installs fd in the caller; returns the caller's fd number or -errno. */
 int call_addfd(struct call *c, int fd, bool cloexec);
+/* Installs fd at exactly newfd (SECCOMP_ADDFD_FLAG_SETFD). */
+int call_addfd_at(struct call *c, int fd, int newfd, bool cloexec);
+/* Installs fd and answers the call with its number, atomically. */
+int call_addfd_reply_at(struct call *c, int fd, int newfd, bool cloexec);
 /* Installs fd and answers the call with its number, atomically. */
 int call_addfd_reply(struct call *c, int fd, bool cloexec);
 

@@ -14,23 +14,22 @@
 
 #include "list.h"
 
-struct emu;
+struct sup;
 struct call;
-struct vfd;
 
 struct pending {
 	struct list link;       /* emu.pending */
 	struct list owner_link; /* the list of whatever it waits for */
 	struct call *call;
 	int guest_fd;
-	struct vfd *vfd;
-	uint64_t mark;          /* SEND to a stream: bytes written before answering */
-	const char *what;       /* "SEND" or "RECV", for the rejection log */
+	void *owner;            /* what it waits for (the model's object) */
+	uint64_t mark;          /* per model: e.g. bytes written before answering */
+	const char *what;       /* the call, for the rejection log */
 };
 
 /* Takes ownership of call and guest_fd; links into owner_list. */
-struct pending *pending_new(struct emu *emu, struct call *call, int guest_fd,
-			    struct vfd *vfd, struct list *owner_list);
+struct pending *pending_new(struct sup *sup, struct call *call, int guest_fd,
+			    void *owner, struct list *owner_list);
 /* Unlinks, drops the fd reference and frees the call. */
 void pending_free(struct pending *p);
 /* Answers with err, counted as a rejection with reason; frees p. */
@@ -38,7 +37,7 @@ void pending_fail(struct pending *p, int err, const char *reason);
 /* The same for every call on the list. */
 void pending_fail_list(struct list *owner_list, int err, const char *reason);
 /* Drops the calls whose callers died, now (the timer does it every 100 ms). */
-void pending_sweep_now(struct emu *emu);
+void pending_sweep_now(struct sup *sup);
 /* The vfd went away under them (only at exit): EBADF. */
 void pending_cancel_list(struct list *owner_list);
 

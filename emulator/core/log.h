@@ -1,5 +1,5 @@
 /*
- * Messages to stderr, each prefixed "wl0-emulator: ".  Rejections,
+ * Messages to stderr, each prefixed with the emulator's name.  Rejections,
  * violations and errors always print; -v adds one line per emulated call.
  */
 #ifndef EMU_LOG_H
@@ -9,6 +9,7 @@
 
 /* Set once from the command line, before anything logs. */
 void log_set_verbose(bool verbose);
+void log_set_prefix(const char *name);
 bool log_is_verbose(void);
 
 void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

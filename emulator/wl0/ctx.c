@@ -548,8 +548,8 @@ struct vfd *ctx_connect(struct emu *emu, const char *name, int *err,
 	ctx->peer_fd = sp[1];
 	fcntl(host, F_SETFL, fcntl(host, F_GETFL) | O_NONBLOCK);
 	fcntl(sp[1], F_SETFL, fcntl(sp[1], F_GETFL) | O_NONBLOCK);
-	ctx->host_w = loop_add_fd(emu->loop, host, EPOLLIN, handle_host, ctx);
-	ctx->peer_w = loop_add_fd(emu->loop, sp[1], EPOLLIN, handle_peer, ctx);
+	ctx->host_w = loop_add_fd(emu->sup.loop, host, EPOLLIN, handle_host, ctx);
+	ctx->peer_w = loop_add_fd(emu->sup.loop, sp[1], EPOLLIN, handle_peer, ctx);
 	vfd_set_guest_object(v, sp[0]);
 	return v;
 }
@@ -635,7 +635,7 @@ int ctx_send(struct vfd *v, struct call *c, int guest_fd, uint8_t *data,
 	if (ctx->current_failed)
 		return -ENODEV;
 	/* The host is behind: answer once o is sent, like crosvm's sendmsg. */
-	struct pending *p = pending_new(v->emu, c, guest_fd, v, &o->waiter);
+	struct pending *p = pending_new(&v->emu->sup, c, guest_fd, v, &o->waiter);
 	if (!p)
 		return -ENOMEM;
 	p->what = "SEND";

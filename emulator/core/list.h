@@ -50,6 +50,9 @@ static inline void list_remove(struct list *elm)
 
 #define list_entry(link, type, member) container_of(link, type, member)
 
+#define list_for_each(pos, head) \
+	for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
+
 #define list_for_each_safe(pos, tmp, head) \
 	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); \
 	     (pos) = (tmp), (tmp) = (pos)->next)
