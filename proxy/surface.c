@@ -55,6 +55,12 @@ struct surface_state {
 	int copy_index;               /* host buffer being written */
 	bool copy_is_new;
 
+	/* Memory that follows use: host buffers not chosen for a commit
+	 * between two ticks are freed (ring_free_unused). */
+	struct wl_event_source *trim_timer;
+	bool trim_armed;
+	uint64_t trim_mark; /* ring.seq at the last tick */
+
 	/* Double-buffered state, applied on commit as wl_surface does. */
 	struct shm_buffer *pending_buffer; /* attached, not committed */
 	struct wl_listener pending_buffer_destroy;
@@ -128,6 +134,62 @@ buffer_damage(struct surface_state *s, struct shm_buffer *buf,
 	unsigned block = shm_format_block_width(buf->format);
 	if (block > 1)
 		damage_align_to_blocks(out, block, buf->width);
+}
+
+/* A host buffer no commit chose for between one and two of these is
+ * freed: an animating surface reuses each of its buffers many times a
+ * second, one that stopped keeps only the buffer the host shows. */
+#define HOST_BUFFER_IDLE_MS 1000
+
+static size_t
+host_buffer_bytes(const struct surface_state *s, unsigned *count)
+{
+	size_t bytes = 0;
+	*count = 0;
+	for (unsigned i = 0; i < RING_MAX_BUFFERS; i++) {
+		if (s->buffers[i]) {
+			bytes += s->buffers[i]->memory.size;
+			(*count)++;
+		}
+	}
+	return bytes;
+}
+
+static int
+handle_trim_timer(void *data)
+{
+	struct surface_state *s = data;
+	s->trim_armed = false;
+	unsigned freed = ring_free_unused(&s->ring, s->trim_mark);
+	s->trim_mark = s->ring.seq;
+	if (freed) {
+		unsigned count;
+		size_t bytes = host_buffer_bytes(s, &count);
+		wlgp_debug("host buffers: client %d surface %u: freed %u unused, "
+			   "%u kept (%zu bytes)", (int)s->ro->client->pid,
+			   wl_resource_get_id(s->ro->resource), freed, count, bytes);
+	}
+	if (ring_idle_count(&s->ring) > 0) {
+		wl_event_source_timer_update(s->trim_timer, HOST_BUFFER_IDLE_MS);
+		s->trim_armed = true;
+	}
+	return 0;
+}
+
+/* After a commit chose a host buffer: the next tick looks at what went
+ * unused. */
+static void
+arm_trim_timer(struct surface_state *s)
+{
+	if (s->trim_armed)
+		return;
+	if (!s->trim_timer)
+		s->trim_timer = wl_event_loop_add_timer(s->ro->client->server->loop,
+							handle_trim_timer, s);
+	if (!s->trim_timer)
+		return; /* out of memory: buffers then live as long as the surface */
+	wl_event_source_timer_update(s->trim_timer, HOST_BUFFER_IDLE_MS);
+	s->trim_armed = true;
 }
 
 /* How long a parked commit waits for the host to hand a buffer back. */
@@ -323,6 +385,8 @@ commit_shm_buffer(struct surface_state *s, struct shm_buffer *buf,
 	bool is_new;
 	enum commit_result result = COMMIT_FAILED;
 	int index = choose_host_buffer(s, buf, &damage, &copy, &is_new);
+	if (index >= 0)
+		arm_trim_timer(s);
 	if (index >= 0 && s->ro->client->server->copy_pool &&
 	    region_bytes(&copy, buf->bytes_per_pixel) >= ASYNC_COPY_MIN_BYTES) {
 		start_threaded_copy(s, buf, index, is_new, &copy, args);
@@ -520,6 +584,7 @@ surface_drop_host(struct relay_object *ro)
 	cancel_copy(s);
 	ring_finish(&s->ring);
 	ring_init(&s->ring, SURFACE_HOST_BUFFERS, ring_destroy_host_buffer, s);
+	s->trim_mark = 0;
 }
 
 static void
@@ -528,6 +593,8 @@ surface_fini(struct relay_object *ro)
 	struct surface_state *s = ro->override_data;
 	cancel_copy(s);
 	copy_job_finish(&s->job);
+	if (s->trim_timer)
+		wl_event_source_remove(s->trim_timer);
 	ring_finish(&s->ring);
 	clear_pending_buffer(s);
 	pixman_region32_fini(&s->pending_damage);
