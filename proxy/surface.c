@@ -52,6 +52,7 @@ struct surface_state {
 	enum { COPY_IDLE, COPY_RUNNING, COPY_DONE } copy;
 	struct copy_job job;
 	struct shm_pool *copy_source; /* a reference: mapped until done */
+	struct copy_pool *copy_pool;  /* the threads it was handed to */
 	int copy_index;               /* host buffer being written */
 	bool copy_is_new;
 
@@ -335,11 +336,11 @@ handle_copy_done(struct copy_job *job)
 static void
 cancel_copy(struct surface_state *s)
 {
-	struct copy_pool *pool = s->ro->client->server->copy_pool;
 	if (s->copy == COPY_IDLE)
 		return;
-	if (pool)
-		copy_pool_cancel(pool, &s->job);
+	/* The pool it went to: the client may already be gone (ro->client
+	 * NULL) when the surface is freed. */
+	copy_pool_cancel(s->copy_pool, &s->job);
 	shm_pool_release(s->copy_source);
 	s->copy_source = NULL;
 	s->copy = COPY_IDLE;
@@ -367,7 +368,8 @@ start_threaded_copy(struct surface_state *s, struct shm_buffer *buf,
 	s->copy = COPY_RUNNING;
 	s->copy_index = index;
 	s->copy_is_new = is_new;
-	copy_pool_submit(s->ro->client->server->copy_pool, job, buf->height);
+	s->copy_pool = s->ro->client->server->copy_pool;
+	copy_pool_submit(s->copy_pool, job, buf->height);
 	park_behind_copy(s, args);
 }
 
