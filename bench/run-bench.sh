@@ -147,6 +147,15 @@ PROXY0_PID=$STARTED
 wait_socket "$XDG_RUNTIME_DIR/guest-1" $PROXY0_PID proxy-inline || exit 1
 
 PATHS="direct proxy proxy0"
+# BENCH_BASELINE=/path/to/an/older/wl-guest-proxy: a third proxy, e.g. the
+# main branch's, in the same run (full and small modes only).
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	start proxy-baseline "$BENCH_BASELINE" --socket guest-b --transport direct \
+		--host-display host-0
+	BASE_PID=$STARTED
+	wait_socket "$XDG_RUNTIME_DIR/guest-b" $BASE_PID proxy-baseline || exit 1
+	PATHS="$PATHS base"
+fi
 if [ $HAVE_WAYPIPE = 1 ]; then
 	WP_OPTS=(--no-gpu -c none --threads 1 -s "$XDG_RUNTIME_DIR/wp.sock")
 	WAYLAND_DISPLAY=host-0 start waypipe-client "$WAYPIPE" "${WP_OPTS[@]}" client
@@ -155,7 +164,7 @@ if [ $HAVE_WAYPIPE = 1 ]; then
 	start waypipe-server "$WAYPIPE" "${WP_OPTS[@]}" --display wayland-wp server -- sleep infinity
 	WPS=$STARTED
 	wait_socket "$XDG_RUNTIME_DIR/wayland-wp" $WPS waypipe-server || exit 1
-	PATHS="direct proxy proxy0 waypipe"
+	PATHS="$PATHS waypipe"
 fi
 
 # Pin every process started (all threads, and the children they already
@@ -188,6 +197,7 @@ path_display() { # path -> display, watch
 	direct) display=host-0; watch=() ;;
 	proxy) display=guest-0; watch=(--watch "proxy:$PROXY_PID") ;;
 	proxy0) display=guest-1; watch=(--watch "proxy:$PROXY0_PID") ;;
+	base) display=guest-b; watch=(--watch "proxy:$BASE_PID") ;;
 	waypipe) display=wayland-wp; watch=(--watch "wpclient:$WPC" --watch "wpserver:$WPS") ;;
 	esac
 }
@@ -247,7 +257,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
 		for ((i = 0; i < n; i++)); do
 			path=${PATH_LIST[(i + r - 1) % n]}
 			# waypipe takes seconds per 4K frame and under 4 loads.
-			[ $path = waypipe ] && [ $mode = 4k -o $mode = iso ] && continue
+			[ $path = waypipe -o $path = base ] && [ $mode = 4k -o $mode = iso ] && continue
 			bench_run "$path" $mode $r
 		done
 	done
@@ -328,16 +338,16 @@ function cpu(name) { # ms/frame of a watched process: scheduler figure, else tic
 	add(k SUBSEP "med", kv["median_ms"]); add(k SUBSEP "p90", kv["p90_ms"])
 	add(k SUBSEP "mean", kv["mean_ms"]); add(k SUBSEP "client", kv["client_cpu_ms_per_frame"])
 	add(k SUBSEP "weston", cpu("weston")); add(k SUBSEP "waits", kv["release_waits"])
-	if (kv["path"] == "proxy" || kv["path"] == "proxy0") add(k SUBSEP "pcpu", cpu("proxy"))
+	if (kv["path"] == "proxy" || kv["path"] == "proxy0" || kv["path"] == "base") add(k SUBSEP "pcpu", cpu("proxy"))
 	if (kv["path"] == "waypipe") {
 		add(k SUBSEP "pcpu", cpu("wpclient") + cpu("wpserver"))
 		add(k SUBSEP "wpc", cpu("wpclient")); add(k SUBSEP "wps", cpu("wpserver"))
 	}
 }
 END {
-	nm = split("full small 4k iso", modes, " "); np = split("direct proxy proxy0 waypipe", paths, " ")
+	nm = split("full small 4k iso", modes, " "); np = split("direct proxy proxy0 base waypipe", paths, " ")
 	names["direct"] = "direct"; names["proxy"] = "wl-guest-proxy"; names["waypipe"] = "waypipe 0.8.4"
-	names["proxy0"] = "proxy, inline"
+	names["proxy0"] = "proxy, inline"; names["base"] = "baseline proxy"
 	printf "\nmemcpy of one frame, ms (median of 100, at start / end of the run):\n"
 	printf "  hot %s / %s, fresh %s / %s, cold %s / %s", a1(L["memcpy_hot"]), a2(L["memcpy_hot"]),
 		a1(L["memcpy_fresh"]), a2(L["memcpy_fresh"]), a1(L["memcpy_cold"]), a2(L["memcpy_cold"])
@@ -383,7 +393,7 @@ END {
 				med["full", "direct"], remote, lim, verdict(med["full", "proxy"] <= lim)
 		}
 	}
-	for (p = 2; p <= 3; p++) {
+	for (p = 2; p <= 4; p++) {
 		pa = paths[p]
 		if (!((("full", "direct") in med) && (("full", pa) in med) && memcpy > 0)) continue
 		ratio = (med["full", pa] - med["full", "direct"]) / memcpy
@@ -402,6 +412,15 @@ END {
 		printf "  %-4s isolation: the 64x64 bystander p90 through the proxy %.3f ms (target <= 0.5); direct %.3f, inline proxy %s ms\n",
 			verdict(iso90["proxy"] <= 0.5), iso90["proxy"], iso90["direct"],
 			(("iso", "proxy0") in med) ? sprintf("%.3f", iso90["proxy0"]) : "-"
+	}
+	for (m = 1; m <= 2; m++) {
+		mo = modes[m]
+		if (!((mo, "proxy") in med)) continue
+		printf "       proxy CPU per %s frame: %.3f ms (inline %s, baseline %s)", mo, pcpu[mo, "proxy"],
+			((mo, "proxy0") in pcpu) ? sprintf("%.3f", pcpu[mo, "proxy0"]) : "-",
+			((mo, "base") in pcpu) ? sprintf("%.3f", pcpu[mo, "base"]) : "- (set BENCH_BASELINE)"
+		if ((mo, "base") in pcpu) printf ": %s, not above the baseline", verdict(pcpu[mo, "proxy"] <= pcpu[mo, "base"])
+		printf "\n"
 	}
 	if ((("4k", "direct") in med) && (("4k", "proxy") in med))
 		printf "       3840x2160 full frame: proxy - direct = %.3f ms (inline proxy: %s ms)\n",
