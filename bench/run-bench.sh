@@ -127,8 +127,35 @@ wait_socket "$XDG_RUNTIME_DIR/host-0" $WESTON weston || exit 1
 start proxy "$PROXY" --socket guest-0 --transport direct --host-display host-0
 PROXY_PID=$STARTED
 wait_socket "$XDG_RUNTIME_DIR/guest-0" $PROXY_PID proxy || exit 1
+# A 3840x2160 weston for the 4k row (a fullscreen surface may not be larger
+# than the output), with a proxy of each kind in front of it.
+start weston-4k weston --backend=headless-backend.so --use-pixman --socket=host-4k \
+	--config="$REPO/tests/weston.ini" --width=3840 --height=2160 --idle-time=0
+WESTON4K=$STARTED
+wait_socket "$XDG_RUNTIME_DIR/host-4k" $WESTON4K weston-4k || exit 1
+start proxy-4k "$PROXY" --socket guest-4k --transport direct --host-display host-4k
+PROXY4K_PID=$STARTED
+wait_socket "$XDG_RUNTIME_DIR/guest-4k" $PROXY4K_PID proxy-4k || exit 1
+start proxy-inline-4k "$PROXY" --socket guest-4k-inline --transport direct \
+	--host-display host-4k --copy-threads 0
+PROXY04K_PID=$STARTED
+wait_socket "$XDG_RUNTIME_DIR/guest-4k-inline" $PROXY04K_PID proxy-inline-4k || exit 1
+# The same proxy copying on its event loop, for comparison.
+start proxy-inline "$PROXY" --socket guest-1 --transport direct --host-display host-0 \
+	--copy-threads 0
+PROXY0_PID=$STARTED
+wait_socket "$XDG_RUNTIME_DIR/guest-1" $PROXY0_PID proxy-inline || exit 1
 
-PATHS="direct proxy"
+PATHS="direct proxy proxy0"
+# BENCH_BASELINE=/path/to/an/older/wl-guest-proxy: a third proxy, e.g. the
+# main branch's, in the same run (full and small modes only).
+if [ -n "${BENCH_BASELINE:-}" ]; then
+	start proxy-baseline "$BENCH_BASELINE" --socket guest-b --transport direct \
+		--host-display host-0
+	BASE_PID=$STARTED
+	wait_socket "$XDG_RUNTIME_DIR/guest-b" $BASE_PID proxy-baseline || exit 1
+	PATHS="$PATHS base"
+fi
 # The product path on each emulated device: the proxy under wl0-emulator
 # (virtwl) and virtgpu-emulator (virtgpu cross-domain).  What these columns
 # add over "proxy" is the emulators' seccomp round trips, not the devices'.
@@ -156,7 +183,7 @@ if [ $HAVE_WAYPIPE = 1 ]; then
 	start waypipe-server "$WAYPIPE" "${WP_OPTS[@]}" --display wayland-wp server -- sleep infinity
 	WPS=$STARTED
 	wait_socket "$XDG_RUNTIME_DIR/wayland-wp" $WPS waypipe-server || exit 1
-	PATHS="direct proxy waypipe"
+	PATHS="$PATHS waypipe"
 fi
 PATHS="$PATHS$EMU_PATHS"
 
@@ -185,26 +212,60 @@ memcpy_run() { # label
 	fi
 }
 
-bench_run() { # path mode round
-	local path=$1 mode=$2 round=$3 display watch out
-	case $path in
+path_display() { # path -> display, watch
+	case $1 in
 	direct) display=host-0; watch=() ;;
 	proxy) display=guest-0; watch=(--watch "proxy:$PROXY_PID") ;;
+	proxy0) display=guest-1; watch=(--watch "proxy:$PROXY0_PID") ;;
+	base) display=guest-b; watch=(--watch "proxy:$BASE_PID") ;;
 	waypipe) display=wayland-wp; watch=(--watch "wpclient:$WPC" --watch "wpserver:$WPS") ;;
 	emu-virtwl) display=emu-virtwl-0
 		watch=(--watch "emu:$EMU_WL0" --watch "proxy:$(pgrep -P "$EMU_WL0" | head -1)") ;;
 	emu-virtgpu) display=emu-virtgpu-0
 		watch=(--watch "emu:$EMU_VGPU" --watch "proxy:$(pgrep -P "$EMU_VGPU" | head -1)") ;;
 	esac
-	if out=$(WAYLAND_DISPLAY=$display timeout 60 "${PIN_CMD[@]}" "$CLIENT" --mode "$mode" \
-		--frames "$FRAMES" --warmup "$WARMUP" --buffers "$BUFFERS" \
-		--size ${WIDTH}x$HEIGHT --watch weston:$WESTON "${watch[@]}" \
+}
+
+# mode: full, small, 4k (full frames of 3840x2160) or iso (a 64x64 client's
+# full-frame commits while 4 other clients commit full 1080p frames on the
+# same path without pause: the bystander's latency shows whether others'
+# copies hold it up).
+bench_run() { # path mode round
+	local path=$1 mode=$2 round=$3 display watch out size=${WIDTH}x$HEIGHT
+	local cmode=$mode frames=$FRAMES warmup=$WARMUP loads=() host_pid=$WESTON i pid
+	path_display "$path"
+	case $mode in
+	4k) size=3840x2160; cmode=full; frames=$((FRAMES / 3)); warmup=$((WARMUP / 3))
+		case $path in
+		direct) display=host-4k ;;
+		esac
+		host_pid=$WESTON4K
+		case $path in
+		proxy) display=guest-4k; watch=(--watch "proxy:$PROXY4K_PID") ;;
+		proxy0) display=guest-4k-inline; watch=(--watch "proxy:$PROXY04K_PID") ;;
+		esac ;;
+	iso) size=64x64; cmode=full
+		for i in 1 2 3 4; do
+			WAYLAND_DISPLAY=$display "${PIN_CMD[@]}" "$CLIENT" --mode full \
+				--frames 1000000 --warmup 0 --buffers "$BUFFERS" \
+				--size ${WIDTH}x$HEIGHT >/dev/null 2>>"$LOGDIR/bench-load.log" &
+			loads+=($!)
+		done
+		sleep 1 ;;
+	esac
+	if out=$(WAYLAND_DISPLAY=$display timeout 60 "${PIN_CMD[@]}" "$CLIENT" --mode "$cmode" \
+		--frames "$frames" --warmup "$warmup" --buffers "$BUFFERS" \
+		--size $size --watch weston:$host_pid "${watch[@]}" \
 		2>>"$LOGDIR/bench-client.log"); then
-		echo "path=$path round=$round $out" >>"$RESULTS"
+		echo "path=$path round=$round $out mode=$mode" >>"$RESULTS"
 	else
 		echo "run-bench: bench-client --mode $mode via $path (round $round) failed; see $LOGDIR/bench-client.log" >&2
 		BROKE=1
 	fi
+	for pid in "${loads[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 }
 
 COMMIT=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
@@ -216,13 +277,44 @@ memcpy_run start
 read -r -a PATH_LIST <<<"$PATHS"
 for ((r = 1; r <= ROUNDS; r++)); do
 	n=${#PATH_LIST[@]}
-	for mode in full small; do
+	for mode in full small 4k iso; do
 		for ((i = 0; i < n; i++)); do
-			bench_run "${PATH_LIST[(i + r - 1) % n]}" $mode $r
+			path=${PATH_LIST[(i + r - 1) % n]}
+			# waypipe takes seconds per 4K frame and under 4 loads.
+			# The emulated columns run on the 1080p host only.
+			case $path in waypipe | base | emu-*)
+				[ $mode = 4k -o $mode = iso ] && continue ;;
+			esac
+			bench_run "$path" $mode $r
 		done
 	done
 done
 memcpy_run end
+
+# Host-buffer memory per surface (the proxy's host buffers are memfds named
+# wl-guest-proxy-host-buffer on the direct transport): one full-frame client
+# through the proxy while it commits, then after it stopped (SIGSTOP: the
+# connection stays, the commits stop) for 3 s.
+host_buffer_bytes() { # pid -> "bytes buffers"
+	local range rest b=0 n=0
+	while read -r range rest; do
+		case $rest in
+		*wl-guest-proxy-host-buffer*)
+			b=$((b + 0x${range#*-} - 0x${range%-*})); n=$((n + 1)) ;;
+		esac
+	done <"/proc/$1/maps"
+	echo "$b $n"
+}
+WAYLAND_DISPLAY=guest-0 "$CLIENT" --mode full --frames 1000000 --warmup 0 \
+	--buffers "$BUFFERS" --size ${WIDTH}x$HEIGHT >/dev/null 2>>"$LOGDIR/bench-load.log" &
+MEMCLIENT=$!
+sleep 1.5
+read -r MEM_ACTIVE MEM_ACTIVE_N < <(host_buffer_bytes $PROXY_PID)
+kill -STOP $MEMCLIENT
+sleep 3
+read -r MEM_IDLE MEM_IDLE_N < <(host_buffer_bytes $PROXY_PID)
+kill -CONT $MEMCLIENT; kill $MEMCLIENT; wait $MEMCLIENT 2>/dev/null
+echo "path=memory active_bytes=$MEM_ACTIVE active_buffers=$MEM_ACTIVE_N idle_bytes=$MEM_IDLE idle_buffers=$MEM_IDLE_N" >>"$RESULTS"
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg) (the run itself adds about 1-2; other work skews the figures)"
 
@@ -257,6 +349,11 @@ function cpu(name) { # ms/frame of a watched process: scheduler figure, else tic
 		p = index($i, "=")
 		if (p) kv[substr($i, 1, p - 1)] = substr($i, p + 1)
 	}
+	if (kv["path"] == "memory") {
+		mem = sprintf("host-buffer bytes per surface (one 1920x1080 client through the proxy): %.1f MB in %d buffers while committing, %.1f MB in %d after 3 s without commits",
+			kv["active_bytes"] / 1e6, kv["active_buffers"], kv["idle_bytes"] / 1e6, kv["idle_buffers"])
+		next
+	}
 	if (kv["path"] == "memcpy") {
 		add("memcpy_hot", kv["memcpy_hot_ms"]); add("memcpy_fresh", kv["memcpy_fresh_ms"])
 		add("memcpy_cold", kv["memcpy_cold_ms"])
@@ -268,7 +365,7 @@ function cpu(name) { # ms/frame of a watched process: scheduler figure, else tic
 	add(k SUBSEP "med", kv["median_ms"]); add(k SUBSEP "p90", kv["p90_ms"])
 	add(k SUBSEP "mean", kv["mean_ms"]); add(k SUBSEP "client", kv["client_cpu_ms_per_frame"])
 	add(k SUBSEP "weston", cpu("weston")); add(k SUBSEP "waits", kv["release_waits"])
-	if (kv["path"] == "proxy") add(k SUBSEP "pcpu", cpu("proxy"))
+	if (kv["path"] == "proxy" || kv["path"] == "proxy0" || kv["path"] == "base") add(k SUBSEP "pcpu", cpu("proxy"))
 	if (kv["path"] ~ /^emu-/) add(k SUBSEP "pcpu", cpu("proxy") + cpu("emu"))
 	if (kv["path"] == "waypipe") {
 		add(k SUBSEP "pcpu", cpu("wpclient") + cpu("wpserver"))
@@ -276,9 +373,9 @@ function cpu(name) { # ms/frame of a watched process: scheduler figure, else tic
 	}
 }
 END {
-	split("full small", modes, " ")
-	npaths = split("direct proxy waypipe emu-virtwl emu-virtgpu", paths, " ")
+	nm = split("full small 4k iso", modes, " "); np = split("direct proxy proxy0 base waypipe emu-virtwl emu-virtgpu", paths, " ")
 	names["direct"] = "direct"; names["proxy"] = "wl-guest-proxy"; names["waypipe"] = "waypipe 0.8.4"
+	names["proxy0"] = "proxy, inline"; names["base"] = "baseline proxy"
 	names["emu-virtwl"] = "proxy virtwl*"; names["emu-virtgpu"] = "proxy virtgpu*"
 	printf "\nmemcpy of one frame, ms (median of 100, at start / end of the run):\n"
 	printf "  hot %s / %s, fresh %s / %s, cold %s / %s", a1(L["memcpy_hot"]), a2(L["memcpy_hot"]),
@@ -288,10 +385,12 @@ END {
 	memcpy = median(L["memcpy_fresh"])
 	remote = ("memcpy_remote" in L) ? median(L["memcpy_remote"]) : ""
 	printf "\nmedians over %d rounds; latency = commit -> wl_display.sync done; CPU = ms per frame\n", rounds
-	printf "(proxy CPU: wl-guest-proxy, or waypipe client + server; from /proc schedstat)\n\n"
+	printf "(proxy CPU: wl-guest-proxy, or waypipe client + server; from /proc schedstat)\n"
+	printf "(modes: full/small 1920x1080, 4k 3840x2160 full frames, iso: a 64x64 client while 4\n"
+	printf " others commit full 1080p frames; \"proxy, inline\" is --copy-threads 0)\n\n"
 	printf "%-6s %-15s %9s %9s %9s %10s %10s %10s %9s %6s\n", "mode", "path", "median ms", "p90 ms",
 		"mean ms", "proxy CPU", "weston CPU", "client CPU", "vs direct", "waits"
-	for (m = 1; m <= 2; m++) for (p = 1; p <= npaths; p++) {
+	for (m = 1; m <= nm; m++) for (p = 1; p <= np; p++) {
 		k = modes[m] SUBSEP paths[p]
 		if (!(k in seen)) continue
 		med[modes[m], paths[p]] = median(L[k SUBSEP "med"])
@@ -307,6 +406,7 @@ END {
 		if (paths[p] == "waypipe")
 			wpsplit[modes[m]] = sprintf("%.3f + %.3f", median(L[k SUBSEP "wpc"]), median(L[k SUBSEP "wps"]))
 	}
+	if (mem != "") printf "%s\n", mem
 	for (m = 1; m <= 2; m++) if (modes[m] in wpsplit)
 		printf "  waypipe CPU %s: client %s server ms/frame\n", modes[m], wpsplit[modes[m]]
 	if (("full", "emu-virtwl") in med)
@@ -325,11 +425,39 @@ END {
 				med["full", "direct"], remote, lim, verdict(med["full", "proxy"] <= lim)
 		}
 	}
+	for (p = 2; p <= 4; p++) {
+		pa = paths[p]
+		if (!((("full", "direct") in med) && (("full", pa) in med) && memcpy > 0)) continue
+		ratio = (med["full", pa] - med["full", "direct"]) / memcpy
+		printf "  %-4s full frame (%s): (proxy - direct) / memcpy = (%.3f - %.3f) / %.3f = %.2f (target <= 0.6)\n",
+			verdict(ratio <= 0.6), names[pa], med["full", pa], med["full", "direct"], memcpy, ratio
+	}
 	if ((("small", "direct") in med) && (("small", "proxy") in med)) {
 		lim = med["small", "direct"] + 0.1
 		printf "  %-4s small damage <= direct + 0.1 ms: %.3f <= %.3f + 0.1 = %.3f ms\n",
 			verdict(med["small", "proxy"] <= lim), med["small", "proxy"], med["small", "direct"], lim
+		d = med["small", "proxy"] - med["small", "direct"]
+		printf "  %-4s small damage: proxy - direct = %.3f ms (target <= 0.05)\n", verdict(d <= 0.05), d
 	}
+	if ((("iso", "direct") in med) && (("iso", "proxy") in med)) {
+		for (p = 1; p <= 3; p++) iso90[paths[p]] = median(L["iso" SUBSEP paths[p] SUBSEP "p90"])
+		printf "  %-4s isolation: the 64x64 bystander p90 through the proxy %.3f ms (target <= 0.5); direct %.3f, inline proxy %s ms\n",
+			verdict(iso90["proxy"] <= 0.5), iso90["proxy"], iso90["direct"],
+			(("iso", "proxy0") in med) ? sprintf("%.3f", iso90["proxy0"]) : "-"
+	}
+	for (m = 1; m <= 2; m++) {
+		mo = modes[m]
+		if (!((mo, "proxy") in med)) continue
+		printf "       proxy CPU per %s frame: %.3f ms (inline %s, baseline %s)", mo, pcpu[mo, "proxy"],
+			((mo, "proxy0") in pcpu) ? sprintf("%.3f", pcpu[mo, "proxy0"]) : "-",
+			((mo, "base") in pcpu) ? sprintf("%.3f", pcpu[mo, "base"]) : "- (set BENCH_BASELINE)"
+		if ((mo, "base") in pcpu) printf ": %s, not above the baseline", verdict(pcpu[mo, "proxy"] <= pcpu[mo, "base"])
+		printf "\n"
+	}
+	if ((("4k", "direct") in med) && (("4k", "proxy") in med))
+		printf "       3840x2160 full frame: proxy - direct = %.3f ms (inline proxy: %s ms)\n",
+			med["4k", "proxy"] - med["4k", "direct"],
+			(("4k", "proxy0") in med) ? sprintf("%.3f", med["4k", "proxy0"] - med["4k", "direct"]) : "-"
 	for (m = 1; m <= 2; m++) {
 		mo = modes[m]
 		if (!(((mo, "waypipe") in med) && ((mo, "proxy") in med))) continue

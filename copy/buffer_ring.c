@@ -221,3 +221,26 @@ ring_cancel_allocation(struct buffer_ring *ring, unsigned index)
 		return;
 	slot_clear(&ring->slots[index]);
 }
+
+unsigned
+ring_free_unused(struct buffer_ring *ring, uint64_t since)
+{
+	unsigned freed = 0;
+	for (unsigned i = 0; i < ring->capacity; i++) {
+		struct ring_slot *slot = &ring->slots[i];
+		if (slot->allocated && !slot->busy && slot->written_seq <= since) {
+			slot_destroy(ring, i);
+			freed++;
+		}
+	}
+	return freed;
+}
+
+unsigned
+ring_idle_count(const struct buffer_ring *ring)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < ring->capacity; i++)
+		n += ring->slots[i].allocated && !ring->slots[i].busy;
+	return n;
+}

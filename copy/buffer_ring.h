@@ -128,6 +128,18 @@ void ring_reset(struct buffer_ring *ring, const struct ring_geometry *geometry);
  * it copies the whole buffer. */
 void ring_invalidate(struct buffer_ring *ring, unsigned index);
 
+/*
+ * Memory that follows use: frees every idle buffer (the host does not hold
+ * it) not chosen by ring_commit after the commit numbered since (compare
+ * ring->seq, taken earlier).  A surface that stopped committing, or now
+ * gets by with fewer buffers, gives the rest back; the buffer the host
+ * shows is busy and stays.  Returns how many were freed.
+ */
+unsigned ring_free_unused(struct buffer_ring *ring, uint64_t since);
+
+/* Allocated buffers the host does not hold. */
+unsigned ring_idle_count(const struct buffer_ring *ring);
+
 /* RING_ALLOCATE's buffer could not be allocated: the slot is free again,
  * without a destroy_buffer call. */
 void ring_cancel_allocation(struct buffer_ring *ring, unsigned index);

@@ -1,5 +1,5 @@
 /*
- * Row copies.  The bytes-per-pixel value only scales offsets: a row of a
+ * Row copies, each through copy_kernel.h.  The bytes-per-pixel value only scales offsets: a row of a
  * rectangle is contiguous in any packed format, so memcpy moves it whatever
  * the pixel size, including 3-byte formats no integer type fits.
  */
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "copy.h"
+#include "copy_kernel.h"
 
 static bool
 bytes_per_pixel_supported(unsigned bpp)
@@ -28,9 +29,24 @@ rows_are_contiguous(size_t row_bytes, size_t dst_stride, size_t src_stride)
 	return dst_stride == src_stride && row_bytes == src_stride;
 }
 
+/* A piece big enough for streaming stores goes to the kernel, a small
+ * one to memcpy; true if the kernel's stores were used. */
+static bool
+copy_piece(const struct copy_kernel *k, uint8_t *dst, const uint8_t *src,
+	   size_t n)
+{
+	if (n < COPY_STREAM_MIN_BYTES || !k->finish) {
+		memcpy(dst, src, n);
+		return false;
+	}
+	k->row(dst, src, n);
+	return true;
+}
+
 static size_t
-copy_box(uint8_t *dst, size_t dst_stride, const uint8_t *src,
-	 size_t src_stride, unsigned bpp, const pixman_box32_t *box)
+copy_box(const struct copy_kernel *k, uint8_t *dst, size_t dst_stride,
+	 const uint8_t *src, size_t src_stride, unsigned bpp,
+	 const pixman_box32_t *box, bool *streamed)
 {
 	/* Clipped regions only: a negative coordinate here is a caller bug
 	 * that would otherwise become a huge offset. */
@@ -45,20 +61,23 @@ copy_box(uint8_t *dst, size_t dst_stride, const uint8_t *src,
 	src += (size_t)box->y1 * src_stride + x_offset;
 
 	if (rows_are_contiguous(row_bytes, dst_stride, src_stride)) {
-		memcpy(dst, src, rows * row_bytes);
+		*streamed |= copy_piece(k, dst, src, rows * row_bytes);
 		return rows * row_bytes;
 	}
 	for (size_t y = 0; y < rows; y++)
-		memcpy(dst + y * dst_stride, src + y * src_stride, row_bytes);
+		*streamed |= copy_piece(k, dst + y * dst_stride,
+					src + y * src_stride, row_bytes);
 	return rows * row_bytes;
 }
 
 size_t
-copy_region(void *dst, size_t dst_stride, const void *src, size_t src_stride,
-	    unsigned bytes_per_pixel, const pixman_region32_t *region)
+copy_region_with(const struct copy_kernel *kernel, void *dst,
+		 size_t dst_stride, const void *src, size_t src_stride,
+		 unsigned bytes_per_pixel, const pixman_region32_t *region)
 {
 	const pixman_box32_t *boxes;
 	size_t copied = 0;
+	bool streamed = false;
 	int n;
 
 	if (!bytes_per_pixel_supported(bytes_per_pixel))
@@ -66,7 +85,19 @@ copy_region(void *dst, size_t dst_stride, const void *src, size_t src_stride,
 
 	boxes = pixman_region32_rectangles(region, &n);
 	for (int i = 0; i < n; i++)
-		copied += copy_box(dst, dst_stride, src, src_stride,
-				   bytes_per_pixel, &boxes[i]);
+		copied += copy_box(kernel, dst, dst_stride, src, src_stride,
+				   bytes_per_pixel, &boxes[i], &streamed);
+	/* Streaming stores are weakly ordered: fenced before the caller
+	 * tells anyone (the host, the event loop) that the pixels are in. */
+	if (streamed)
+		kernel->finish();
 	return copied;
+}
+
+size_t
+copy_region(void *dst, size_t dst_stride, const void *src, size_t src_stride,
+	    unsigned bytes_per_pixel, const pixman_region32_t *region)
+{
+	return copy_region_with(copy_kernel_best(), dst, dst_stride, src,
+				src_stride, bytes_per_pixel, region);
 }

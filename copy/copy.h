@@ -11,9 +11,11 @@
 #include <stddef.h>
 
 /*
- * Copies every pixel of region from src to dst and nothing else: one
- * memcpy per row of each rectangle, or one per rectangle when its rows are
+ * Copies every pixel of region from src to dst and nothing else: one row
+ * copy per row of each rectangle, or one per rectangle when its rows are
  * contiguous in both mappings (full width, no padding, equal strides).
+ * Large pieces use the CPU's streaming-store kernel (copy_kernel.h),
+ * small ones memcpy; the stores are fenced before it returns.
  *
  * region is in buffer pixels and must already be clipped to the buffer
  * (damage_to_buffer does that); nothing outside it is read or written.
@@ -26,5 +28,14 @@
 size_t copy_region(void *dst, size_t dst_stride,
 		   const void *src, size_t src_stride,
 		   unsigned bytes_per_pixel, const pixman_region32_t *region);
+
+struct copy_kernel;
+
+/* copy_region with a given row kernel (copy_kernel.h) instead of the
+ * best one: for tests and the benchmark. */
+size_t copy_region_with(const struct copy_kernel *kernel, void *dst,
+			size_t dst_stride, const void *src, size_t src_stride,
+			unsigned bytes_per_pixel,
+			const pixman_region32_t *region);
 
 #endif

@@ -45,8 +45,8 @@ handle_close_idle(void *data)
 	wl_client_destroy(gc->client);
 }
 
-static void
-schedule_close(struct guest_client *gc)
+void
+guest_client_schedule_close(struct guest_client *gc)
 {
 	if (gc->close_idle)
 		return;
@@ -72,7 +72,7 @@ guest_client_close(struct guest_client *gc, const char *fmt, ...)
 	va_end(ap);
 	wlgp_info("client pid %d: %s", (int)gc->pid, msg);
 	wl_client_post_implementation_error(gc->client, "wl-guest-proxy: %s", msg);
-	schedule_close(gc);
+	guest_client_schedule_close(gc);
 }
 
 static struct relay_object *
@@ -114,7 +114,7 @@ handle_host_failure(struct guest_client *gc)
 			"host protocol error on %s@%u (code %u): %s",
 			iface ? iface->name : "unknown object", id, code, text);
 	}
-	schedule_close(gc);
+	guest_client_schedule_close(gc);
 }
 
 static bool

@@ -65,6 +65,11 @@ struct guest_client {
 struct guest_client *guest_client_create(struct wlgp_server *server,
 					 struct wl_client *client);
 
+/* Disconnects a guest that was already sent its protocol error from
+ * outside its own dispatch (a replayed request): libwayland-server only
+ * drops an erroring client when it next reads from it. */
+void guest_client_schedule_close(struct guest_client *gc);
+
 /* Sends the guest an implementation error with this text and disconnects it
  * from an idle callback (never from inside a dispatch). */
 void guest_client_close(struct guest_client *gc, const char *fmt, ...)

@@ -2,6 +2,7 @@
  * wl-guest-proxy: guest clients → relay (proxy/) → copy (copy/) → channel
  * (guest-kmod-ioctl/) → host compositor.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "copy_pool.h"
 #include "child.h"
 #include "host_monitor.h"
 #include "listen.h"
@@ -106,6 +108,15 @@ main(int argc, char **argv)
 		wlgp_err("cannot create the Wayland server");
 		goto out;
 	}
+	int copy_threads = opts.copy_threads >= 0 ? opts.copy_threads
+						  : copy_pool_default_threads();
+	if (!wlgp_server_start_copy_threads(server, copy_threads)) {
+		wlgp_err("cannot start %d copy threads: %s", copy_threads,
+			 strerror(errno));
+		goto out;
+	}
+	wlgp_debug("copying on %d copy threads%s", copy_threads,
+		   copy_threads ? "" : " (inline, on the event loop)");
 	if (opts.trace && !(server->trace = trace_create(server->display))) {
 		wlgp_err("out of memory for --trace");
 		goto out;

@@ -3,8 +3,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "copy_pool.h"
 #include "keymap.h"
 #include "options.h"
+
+static bool
+parse_copy_threads(const char *text, int *out)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+	if (!*text || *end || n < 0 || n > COPY_POOL_MAX_THREADS) {
+		fprintf(stderr, "wl-guest-proxy: --copy-threads wants 0 to %d, "
+			"not '%s'\n", COPY_POOL_MAX_THREADS, text);
+		return false;
+	}
+	*out = (int)n;
+	return true;
+}
 
 static const char usage[] =
 "Usage: wl-guest-proxy [OPTIONS] [-- COMMAND [ARGS...]]\n"
@@ -35,6 +50,10 @@ KEYMAP_SPEC_HELP
 "      --log-level LEVEL       error, warning, info or debug (default: info,\n"
 "                              or $WLGP_LOG_LEVEL)\n"
 "  -v, --verbose               the same as --log-level debug\n"
+"      --copy-threads N        copy large damage on N threads off the event\n"
+"                              loop; 0 copies inline (default: online CPUs\n"
+"                              - 1, at least 1, at most 4; also:\n"
+"                              WLGP_COPY_THREADS)\n"
 "      --trace                 print every message of every client on both\n"
 "                              sides of the proxy, like WAYLAND_DEBUG\n"
 "                              (also: WLGP_TRACE=1)\n"
@@ -53,6 +72,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_TRACE,
 	OPT_KEYMAP,
+	OPT_COPY_THREADS,
 };
 
 /* The environment's settings, for what the command line did not set: how
@@ -94,6 +114,7 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "keymap", required_argument, NULL, OPT_KEYMAP },
+		{ "copy-threads", required_argument, NULL, OPT_COPY_THREADS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -102,6 +123,7 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		.socket = "wayland-0",
 		.channel = { .kind = CHANNEL_AUTO, .cross_domain_ids = 28 },
 		.log_level = WLGP_INFO,
+		.copy_threads = -1,
 	};
 	bool level_given = false;
 
@@ -175,6 +197,10 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 			opts->keymap = optarg;
 			break;
 		}
+		case OPT_COPY_THREADS:
+			if (!parse_copy_threads(optarg, &opts->copy_threads))
+				return OPTIONS_EXIT_ERROR;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return OPTIONS_EXIT_OK;
@@ -195,6 +221,10 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		opts->command = &argv[optind];
 	}
 	if (!options_from_env(opts, level_given, opts->trace))
+		return OPTIONS_EXIT_ERROR;
+	const char *threads = getenv("WLGP_COPY_THREADS");
+	if (opts->copy_threads < 0 && threads && *threads &&
+	    !parse_copy_threads(threads, &opts->copy_threads))
 		return OPTIONS_EXIT_ERROR;
 	return OPTIONS_RUN;
 }

@@ -12,6 +12,7 @@ struct wlgp_options {
 	enum wlgp_log_level log_level; /* --log-level, --verbose, WLGP_LOG_LEVEL */
 	bool trace;                    /* --trace, WLGP_TRACE */
 	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
+	int copy_threads;         /* --copy-threads, WLGP_COPY_THREADS; -1: default */
 	char **command;           /* after --, NULL-terminated, or NULL */
 };
 

@@ -9,6 +9,7 @@
 #include <wayland-client-core.h>
 
 #include "client.h"
+#include "copy_pool.h"
 #include "interfaces.h"
 #include "keymap.h"
 #include "log.h"
@@ -113,6 +114,34 @@ wlgp_server_disconnect_all(struct wlgp_server *server, const char *why)
 		guest_client_close(gc, "%s", why);
 }
 
+static int
+handle_copy_done(int fd, uint32_t mask, void *data)
+{
+	struct wlgp_server *server = data;
+	copy_pool_dispatch(server->copy_pool);
+	return 0;
+}
+
+bool
+wlgp_server_start_copy_threads(struct wlgp_server *server, int threads)
+{
+	if (threads == 0)
+		return true;
+	server->copy_pool = copy_pool_create(threads);
+	if (!server->copy_pool)
+		return false;
+	server->copy_done = wl_event_loop_add_fd(server->loop,
+						 copy_pool_fd(server->copy_pool),
+						 WL_EVENT_READABLE,
+						 handle_copy_done, server);
+	if (!server->copy_done) {
+		copy_pool_destroy(server->copy_pool);
+		server->copy_pool = NULL;
+		return false;
+	}
+	return true;
+}
+
 void
 wlgp_server_destroy(struct wlgp_server *server)
 {
@@ -120,11 +149,15 @@ wlgp_server_destroy(struct wlgp_server *server)
 		return;
 	transfer_destroy_all(server);
 	if (server->display) {
+		/* Each surface cancels its copy before its buffers go. */
 		wl_display_destroy_clients(server->display);
 		wl_list_remove(&server->client_created.link);
 		shield_destroy(server->shield);
+		if (server->copy_done)
+			wl_event_source_remove(server->copy_done);
 		wl_display_destroy(server->display);
 	}
+	copy_pool_destroy(server->copy_pool);
 	if (log_context == server)
 		log_context = NULL;
 	free(server->relayable);

@@ -36,6 +36,10 @@ struct wlgp_server {
 	struct trace *trace; /* --trace, else NULL: see trace.h */
 	/* The protocol rules guests must keep (shield/shield.h). */
 	struct shield *shield;
+	/* --copy-threads: large copies off the event loop (copy_pool.h);
+	 * NULL copies inline. */
+	struct copy_pool *copy_pool;
+	struct wl_event_source *copy_done;
 
 	/* The text of the last protocol error libwayland-client logged: the
 	 * only place that library exposes the host's error message. */
@@ -49,6 +53,10 @@ struct wlgp_server {
 struct wlgp_server *wlgp_server_create(struct channel *channel,
 				       const char *keymap);
 void wlgp_server_destroy(struct wlgp_server *server);
+
+/* threads copy threads, 0 for none (copies on the event loop); false if
+ * they cannot be started. */
+bool wlgp_server_start_copy_threads(struct wlgp_server *server, int threads);
 
 /* Flushes every host connection and every guest; then waits for and
  * dispatches one batch of events. */

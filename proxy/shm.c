@@ -31,12 +31,17 @@ struct shm_pool {
 	int fd;                       /* kept for resize */
 	/* Only used while the guest sends requests, when it is alive. */
 	struct guest_client *client;
-	bool sigbus;                  /* a read faulted: memfd truncated */
+	/* A read faulted: memfd truncated.  Set by the handler on whichever
+	 * thread read, read on the event loop after the copy. */
+	_Atomic bool sigbus;
 };
 
-/* The one pool being read right now.  A SIGBUS handler gets no user data,
- * so this is the way to it; the proxy is single-threaded. */
-static struct shm_pool *sigbus_pool;
+/* The pool this thread is reading right now.  A SIGBUS handler gets no
+ * user data, so this is the way to it; per thread, as libwayland-server's
+ * wl_shm guard is, because copy threads (copy_pool.h) read guest pools
+ * beside the event loop, and a fault is delivered to the thread that
+ * faulted. */
+static _Thread_local struct shm_pool *sigbus_pool;
 static struct sigaction sigbus_previous;
 static bool sigbus_installed;
 
@@ -105,15 +110,47 @@ shm_buffer_from_resource(struct wl_resource *resource)
 const void *
 shm_buffer_begin_access(struct shm_buffer *buffer)
 {
-	sigbus_pool = buffer->pool;
+	shm_pool_begin_access(buffer->pool);
 	return buffer->pool->data + buffer->offset;
 }
 
 bool
 shm_buffer_end_access(struct shm_buffer *buffer)
 {
+	return shm_pool_end_access(buffer->pool);
+}
+
+const void *
+shm_buffer_data(struct shm_buffer *buffer)
+{
+	return buffer->pool->data + buffer->offset;
+}
+
+struct shm_pool *
+shm_buffer_ref_pool(struct shm_buffer *buffer)
+{
+	buffer->pool->refcount++;
+	return buffer->pool;
+}
+
+void
+shm_pool_release(struct shm_pool *pool)
+{
+	shm_pool_unref(pool);
+}
+
+void
+shm_pool_begin_access(void *pool)
+{
+	sigbus_pool = pool;
+}
+
+bool
+shm_pool_end_access(void *data)
+{
+	struct shm_pool *pool = data;
 	sigbus_pool = NULL;
-	return !buffer->pool->sigbus;
+	return !pool->sigbus;
 }
 
 static void
@@ -281,10 +318,24 @@ shm_pool_handle_destroy_request(struct wl_client *client,
 }
 
 static void
+shm_pool_resize_held(struct wl_resource *resource, uint32_t opcode,
+		     union wl_argument *args);
+
+static void
 shm_pool_handle_resize(struct wl_client *client, struct wl_resource *resource,
 		       int32_t size)
 {
 	struct shm_pool *pool = wl_resource_get_user_data(resource);
+	/* A parked commit may be copying out of this pool on a copy thread:
+	 * the mapping must not move under it, so the resize waits its turn
+	 * (hold.h). */
+	if (hold_active(pool->client)) {
+		union wl_argument args[] = { { .i = size } };
+		hold_request(pool->client, resource, WL_SHM_POOL_RESIZE,
+			     &wl_shm_pool_interface.methods[WL_SHM_POOL_RESIZE],
+			     args, shm_pool_resize_held);
+		return;
+	}
 	if (size < pool->size) {
 		wl_resource_post_error(resource, WL_SHM_ERROR_INVALID_FD,
 				       "shrinking pool invalid");
@@ -299,6 +350,14 @@ shm_pool_handle_resize(struct wl_client *client, struct wl_resource *resource,
 	}
 	pool->data = data;
 	pool->size = size;
+}
+
+static void
+shm_pool_resize_held(struct wl_resource *resource, uint32_t opcode,
+		     union wl_argument *args)
+{
+	shm_pool_handle_resize(wl_resource_get_client(resource), resource,
+			       args[0].i);
 }
 
 static const struct wl_shm_pool_interface shm_pool_impl = {

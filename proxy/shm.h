@@ -36,4 +36,16 @@ struct shm_buffer *shm_buffer_from_resource(struct wl_resource *resource);
 const void *shm_buffer_begin_access(struct shm_buffer *buffer);
 bool shm_buffer_end_access(struct shm_buffer *buffer);
 
+/*
+ * The same guard for a copy thread (copy_pool.h access hooks): the
+ * thread's own guard covers the pool between begin and end.  The caller
+ * keeps the pool mapped with a reference for as long as the copy runs,
+ * whatever happens to the buffer meanwhile.
+ */
+const void *shm_buffer_data(struct shm_buffer *buffer);
+struct shm_pool *shm_buffer_ref_pool(struct shm_buffer *buffer);
+void shm_pool_release(struct shm_pool *pool);
+void shm_pool_begin_access(void *pool);
+bool shm_pool_end_access(void *pool);
+
 #endif

@@ -9,6 +9,12 @@
  * The copy costs what changed: each host buffer's ring slot remembers the
  * union of damage since it was last written (copy/buffer_ring.h), and the
  * guest's buffer is released as soon as its pixels are copied.
+ *
+ * A large copy leaves the event loop: it goes to the copy threads
+ * (copy/copy_pool.h) and the commit is parked like one waiting for a host
+ * buffer (hold.h), so this client's later requests wait behind it while
+ * every other client carries on; when the copy is done the commit is
+ * replayed and finishes (release, attach, commit) in its turn.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,6 +25,7 @@
 #include "buffer_ring.h"
 #include "client.h"
 #include "copy.h"
+#include "copy_pool.h"
 #include "damage.h"
 #include "hold.h"
 #include "host_buffer.h"
@@ -39,6 +46,21 @@ struct surface_state {
 	struct host_buffer *buffers[RING_MAX_BUFFERS];
 	uint32_t commits;
 	bool parked; /* a commit waits for a host buffer (hold.h) */
+
+	/* A commit whose pixels the copy threads are copying (its commit is
+	 * parked until then), or copied (the commit's replay finishes it). */
+	enum { COPY_IDLE, COPY_RUNNING, COPY_DONE } copy;
+	struct copy_job job;
+	struct shm_pool *copy_source; /* a reference: mapped until done */
+	struct copy_pool *copy_pool;  /* the threads it was handed to */
+	int copy_index;               /* host buffer being written */
+	bool copy_is_new;
+
+	/* Memory that follows use: host buffers not chosen for a commit
+	 * between two ticks are freed (ring_free_unused). */
+	struct wl_event_source *trim_timer;
+	bool trim_armed;
+	uint64_t trim_mark; /* ring.seq at the last tick */
 
 	/* Double-buffered state, applied on commit as wl_surface does. */
 	struct shm_buffer *pending_buffer; /* attached, not committed */
@@ -115,6 +137,62 @@ buffer_damage(struct surface_state *s, struct shm_buffer *buf,
 		damage_align_to_blocks(out, block, buf->width);
 }
 
+/* A host buffer no commit chose for between one and two of these is
+ * freed: an animating surface reuses each of its buffers many times a
+ * second, one that stopped keeps only the buffer the host shows. */
+#define HOST_BUFFER_IDLE_MS 1000
+
+static size_t
+host_buffer_bytes(const struct surface_state *s, unsigned *count)
+{
+	size_t bytes = 0;
+	*count = 0;
+	for (unsigned i = 0; i < RING_MAX_BUFFERS; i++) {
+		if (s->buffers[i]) {
+			bytes += s->buffers[i]->memory.size;
+			(*count)++;
+		}
+	}
+	return bytes;
+}
+
+static int
+handle_trim_timer(void *data)
+{
+	struct surface_state *s = data;
+	s->trim_armed = false;
+	unsigned freed = ring_free_unused(&s->ring, s->trim_mark);
+	s->trim_mark = s->ring.seq;
+	if (freed) {
+		unsigned count;
+		size_t bytes = host_buffer_bytes(s, &count);
+		wlgp_debug("host buffers: client %d surface %u: freed %u unused, "
+			   "%u kept (%zu bytes)", (int)s->ro->client->pid,
+			   wl_resource_get_id(s->ro->resource), freed, count, bytes);
+	}
+	if (ring_idle_count(&s->ring) > 0) {
+		wl_event_source_timer_update(s->trim_timer, HOST_BUFFER_IDLE_MS);
+		s->trim_armed = true;
+	}
+	return 0;
+}
+
+/* After a commit chose a host buffer: the next tick looks at what went
+ * unused. */
+static void
+arm_trim_timer(struct surface_state *s)
+{
+	if (s->trim_armed)
+		return;
+	if (!s->trim_timer)
+		s->trim_timer = wl_event_loop_add_timer(s->ro->client->server->loop,
+							handle_trim_timer, s);
+	if (!s->trim_timer)
+		return; /* out of memory: buffers then live as long as the surface */
+	wl_event_source_timer_update(s->trim_timer, HOST_BUFFER_IDLE_MS);
+	s->trim_armed = true;
+}
+
 /* How long a parked commit waits for the host to hand a buffer back. */
 #define RELEASE_TIMEOUT_MS 1000
 
@@ -174,10 +252,132 @@ trace_host_attach(struct surface_state *s, struct host_buffer *hb)
 			   &wl_surface_interface.methods[WL_SURFACE_ATTACH], sent, NULL);
 }
 
-/* Copies the committed guest buffer into a host buffer and attaches that
- * on the host.  False if the guest was failed. */
+/* A copy at least this large goes to the copy threads: 256x256 XRGB.
+ * Below it the copy (tens of microseconds, tests/copy/bench-kernel) costs
+ * less than handing it over and replaying the parked commit. */
+#define ASYNC_COPY_MIN_BYTES (256u * 1024)
+
+/* How long a commit may wait for its copy before the client is failed:
+ * a copy never takes near this (a 4K frame is milliseconds), so only a
+ * wedged machine reaches it. */
+#define COPY_TIMEOUT_MS 10000
+
+enum commit_result { COMMIT_COPIED, COMMIT_COPYING, COMMIT_FAILED };
+
+static size_t
+region_bytes(const pixman_region32_t *region, unsigned bpp)
+{
+	int n;
+	const pixman_box32_t *b = pixman_region32_rectangles(region, &n);
+	size_t area = 0;
+	for (int i = 0; i < n; i++)
+		area += (size_t)(b[i].x2 - b[i].x1) * (size_t)(b[i].y2 - b[i].y1);
+	return area * bpp;
+}
+
+/* The copy into host buffer index is over: on a fault the host buffer's
+ * contents are unknown and the guest gets libwayland's wl_shm error,
+ * otherwise the guest's buffer is released and the host buffer attached.
+ * False if the guest was failed. */
 static bool
-commit_shm_buffer(struct surface_state *s, struct shm_buffer *buf)
+finish_copy(struct surface_state *s, struct shm_buffer *buf, int index,
+	    bool is_new, size_t bytes, int nrects, bool good, bool threaded)
+{
+	struct host_buffer *hb = s->buffers[index];
+	if (!good) {
+		ring_invalidate(&s->ring, (unsigned)index);
+		ring_release(&s->ring, (unsigned)index);
+		wl_resource_post_error(buf->resource, WL_SHM_ERROR_INVALID_FD,
+				       "error accessing SHM buffer");
+		if (threaded)
+			guest_client_schedule_close(s->ro->client);
+		return false;
+	}
+	wlgp_debug("copy: client %d surface %u commit %u: copied %zu "
+		   "bytes in %d rects of a %dx%d buffer (host buffer %d%s%s)",
+		   (int)s->ro->client->pid,
+		   wl_resource_get_id(s->ro->resource), s->commits,
+		   bytes, nrects, buf->width, buf->height, index,
+		   is_new ? ", new" : "", threaded ? ", copy threads" : "");
+	/* Its pixels are ours now: the guest may draw the next
+	 * frame while the host still shows this one. */
+	wl_buffer_send_release(buf->resource);
+	wl_proxy_marshal_flags(s->ro->proxy, WL_SURFACE_ATTACH, NULL,
+			       wl_proxy_get_version(s->ro->proxy), 0,
+			       hb->proxy, s->pending_x, s->pending_y);
+	trace_host_attach(s, hb);
+	return true;
+}
+
+/* The commit waits for its copy: held, and this client's later requests
+ * behind it (hold.h), until handle_copy_done resumes it. */
+static void
+park_behind_copy(struct surface_state *s, union wl_argument *args)
+{
+	if (!relay_hold_request(s->ro, WL_SURFACE_COMMIT, args))
+		return;
+	hold_park(s->ro->client, COPY_TIMEOUT_MS,
+		  "the copy of a commit on wl_surface@%u did not finish "
+		  "within %d ms", wl_resource_get_id(s->ro->resource),
+		  COPY_TIMEOUT_MS);
+}
+
+/* On the event loop, from the copy threads' completion fd. */
+static void
+handle_copy_done(struct copy_job *job)
+{
+	struct surface_state *s = job->data;
+	s->copy = COPY_DONE;
+	hold_resume(s->ro->client);
+}
+
+/* Drops a copy in flight before what it reads or writes goes away: the
+ * threads finish or skip it, and nothing of it is applied. */
+static void
+cancel_copy(struct surface_state *s)
+{
+	if (s->copy == COPY_IDLE)
+		return;
+	/* The pool it went to: the client may already be gone (ro->client
+	 * NULL) when the surface is freed. */
+	copy_pool_cancel(s->copy_pool, &s->job);
+	shm_pool_release(s->copy_source);
+	s->copy_source = NULL;
+	s->copy = COPY_IDLE;
+}
+
+static void
+start_threaded_copy(struct surface_state *s, struct shm_buffer *buf,
+		    int index, bool is_new, const pixman_region32_t *copy,
+		    union wl_argument *args)
+{
+	struct host_buffer *hb = s->buffers[index];
+	struct copy_job *job = &s->job;
+	pixman_region32_copy(&job->region, (pixman_region32_t *)copy);
+	job->dst = hb->memory.data;
+	job->dst_stride = (size_t)hb->stride;
+	job->src = shm_buffer_data(buf);
+	job->src_stride = (size_t)buf->stride;
+	job->bytes_per_pixel = buf->bytes_per_pixel;
+	s->copy_source = shm_buffer_ref_pool(buf);
+	job->access_begin = shm_pool_begin_access;
+	job->access_end = shm_pool_end_access;
+	job->access_data = s->copy_source;
+	job->done = handle_copy_done;
+	job->data = s;
+	s->copy = COPY_RUNNING;
+	s->copy_index = index;
+	s->copy_is_new = is_new;
+	s->copy_pool = s->ro->client->server->copy_pool;
+	copy_pool_submit(s->copy_pool, job, buf->height);
+	park_behind_copy(s, args);
+}
+
+/* Copies the committed guest buffer into a host buffer and attaches that
+ * on the host, or hands a large copy to the copy threads. */
+static enum commit_result
+commit_shm_buffer(struct surface_state *s, struct shm_buffer *buf,
+		  union wl_argument *args)
 {
 	pixman_region32_t damage, copy;
 	pixman_region32_init(&damage);
@@ -185,41 +385,29 @@ commit_shm_buffer(struct surface_state *s, struct shm_buffer *buf)
 	buffer_damage(s, buf, &damage);
 
 	bool is_new;
+	enum commit_result result = COMMIT_FAILED;
 	int index = choose_host_buffer(s, buf, &damage, &copy, &is_new);
-	bool ok = index >= 0;
-	if (ok) {
+	if (index >= 0)
+		arm_trim_timer(s);
+	if (index >= 0 && s->ro->client->server->copy_pool &&
+	    region_bytes(&copy, buf->bytes_per_pixel) >= ASYNC_COPY_MIN_BYTES) {
+		start_threaded_copy(s, buf, index, is_new, &copy, args);
+		result = COMMIT_COPYING;
+	} else if (index >= 0) {
 		struct host_buffer *hb = s->buffers[index];
 		const void *src = shm_buffer_begin_access(buf);
 		size_t bytes = copy_region(hb->memory.data, (size_t)hb->stride,
 					   src, (size_t)buf->stride,
 					   buf->bytes_per_pixel, &copy);
-		ok = shm_buffer_end_access(buf);
-		if (!ok) {
-			ring_invalidate(&s->ring, (unsigned)index);
-			ring_release(&s->ring, (unsigned)index);
-			wl_resource_post_error(buf->resource, WL_SHM_ERROR_INVALID_FD,
-					       "error accessing SHM buffer");
-		} else {
-			int nrects;
-			pixman_region32_rectangles(&copy, &nrects);
-			wlgp_debug("copy: client %d surface %u commit %u: copied %zu "
-				   "bytes in %d rects of a %dx%d buffer (host buffer %d%s)",
-				   (int)s->ro->client->pid,
-				   wl_resource_get_id(s->ro->resource), s->commits,
-				   bytes, nrects, buf->width, buf->height, index,
-				   is_new ? ", new" : "");
-			/* Its pixels are ours now: the guest may draw the next
-			 * frame while the host still shows this one. */
-			wl_buffer_send_release(buf->resource);
-			wl_proxy_marshal_flags(s->ro->proxy, WL_SURFACE_ATTACH, NULL,
-					       wl_proxy_get_version(s->ro->proxy), 0,
-					       hb->proxy, s->pending_x, s->pending_y);
-			trace_host_attach(s, hb);
-		}
+		bool good = shm_buffer_end_access(buf);
+		int nrects;
+		pixman_region32_rectangles(&copy, &nrects);
+		if (finish_copy(s, buf, index, is_new, bytes, nrects, good, false))
+			result = COMMIT_COPIED;
 	}
 	pixman_region32_fini(&damage);
 	pixman_region32_fini(&copy);
-	return ok;
+	return result;
 }
 
 /* A guest committing faster than the host releases: this commit and the
@@ -246,10 +434,51 @@ surface_park_commit(struct surface_state *s, union wl_argument *args)
 		  wl_resource_get_id(s->ro->resource), RELEASE_TIMEOUT_MS);
 }
 
+/* The commit's pending state is used up: the next one starts afresh. */
+static void
+end_commit(struct surface_state *s, union wl_argument *args, bool forward)
+{
+	clear_pending_buffer(s);
+	pixman_region32_clear(&s->pending_damage);
+	pixman_region32_clear(&s->pending_buffer_damage);
+	if (forward)
+		relay_forward_request(s->ro, WL_SURFACE_COMMIT, args);
+}
+
+/* The replay of a commit whose copy the threads finished. */
+static void
+finish_threaded_commit(struct surface_state *s, union wl_argument *args)
+{
+	struct copy_job *job = &s->job;
+	struct shm_buffer *buf = s->pending_buffer;
+	bool good = !job->faulted;
+	shm_pool_release(s->copy_source);
+	s->copy_source = NULL;
+	s->copy = COPY_IDLE;
+	int nrects;
+	pixman_region32_rectangles(&job->region, &nrects);
+	/* The buffer cannot have gone: its destroy request waits behind
+	 * this commit (shm.c), and a client going away cancels the copy. */
+	bool forward = buf && guest_client_host_alive(s->ro->client) &&
+		       finish_copy(s, buf, s->copy_index, s->copy_is_new,
+				   job->copied, nrects, good, true);
+	end_commit(s, args, forward);
+}
+
 static void
 surface_commit(struct relay_object *ro, union wl_argument *args)
 {
 	struct surface_state *s = ro->override_data;
+	if (s->copy == COPY_DONE) {
+		finish_threaded_commit(s, args);
+		return;
+	}
+	if (s->copy == COPY_RUNNING) {
+		/* Replayed early (another wait of this client ended): back in
+		 * line until the copy is done. */
+		park_behind_copy(s, args);
+		return;
+	}
 	/* Before any state is applied: a parked commit runs again from here. */
 	if (s->pending_buffer && guest_client_host_alive(ro->client) &&
 	    ring_is_full(&s->ring)) {
@@ -263,13 +492,13 @@ surface_commit(struct relay_object *ro, union wl_argument *args)
 	s->viewport = s->pending_viewport;
 
 	bool forward = true;
-	if (s->pending_buffer && guest_client_host_alive(ro->client))
-		forward = commit_shm_buffer(s, s->pending_buffer);
-	clear_pending_buffer(s);
-	pixman_region32_clear(&s->pending_damage);
-	pixman_region32_clear(&s->pending_buffer_damage);
-	if (forward)
-		relay_forward_request(ro, WL_SURFACE_COMMIT, args);
+	if (s->pending_buffer && guest_client_host_alive(ro->client)) {
+		enum commit_result r = commit_shm_buffer(s, s->pending_buffer, args);
+		if (r == COMMIT_COPYING)
+			return; /* pending state kept for the replay */
+		forward = r == COMMIT_COPIED;
+	}
+	end_commit(s, args, forward);
 }
 
 static void
@@ -343,6 +572,7 @@ surface_init(struct relay_object *ro)
 	pixman_region32_init(&s->pending_buffer_damage);
 	s->pending_buffer_destroy.notify = handle_pending_buffer_destroy;
 	ring_init(&s->ring, SURFACE_HOST_BUFFERS, ring_destroy_host_buffer, s);
+	copy_job_init(&s->job);
 	ro->override_data = s;
 	return 0;
 }
@@ -353,14 +583,20 @@ static void
 surface_drop_host(struct relay_object *ro)
 {
 	struct surface_state *s = ro->override_data;
+	cancel_copy(s);
 	ring_finish(&s->ring);
 	ring_init(&s->ring, SURFACE_HOST_BUFFERS, ring_destroy_host_buffer, s);
+	s->trim_mark = 0;
 }
 
 static void
 surface_fini(struct relay_object *ro)
 {
 	struct surface_state *s = ro->override_data;
+	cancel_copy(s);
+	copy_job_finish(&s->job);
+	if (s->trim_timer)
+		wl_event_source_remove(s->trim_timer);
 	ring_finish(&s->ring);
 	clear_pending_buffer(s);
 	pixman_region32_fini(&s->pending_damage);

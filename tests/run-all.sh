@@ -4,7 +4,8 @@
 # build, then on an ASan+UBSan build.  The end-to-end tests run three times
 # on each: on the direct transport, on virtwl with the proxy under the
 # /dev/wl0 emulator, and on virtgpu under the virtio-gpu cross-domain
-# emulator.  Prints one closing summary line.
+# emulator.  Last, a ThreadSanitizer build runs the copy unit tests and the
+# copy-thread e2e files (run_tsan).  Prints one closing summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=/usr/bin/python3
@@ -36,6 +37,29 @@ run_e2e() { # NAME BUILD_DIR TRANSPORT [env...]
 		--junitxml="$RESULTS/e2e-$name-$transport.xml" || status=1
 }
 
+# ThreadSanitizer: the copy threads (copy/copy_pool.c, proxy/surface.c,
+# the per-thread SIGBUS guard in proxy/shm.c).  The copy unit tests and a
+# few e2e files where clients copy side by side, are killed mid-copy or
+# truncate a pool under a copy thread; direct transport only, to keep the
+# suite's time (about 2 minutes plus the build).
+run_tsan() { # BUILD_DIR
+	local dir=$1
+	echo "== tsan: copy unit tests"
+	TSAN_OPTIONS=halt_on_error=1 meson test -C "$dir" --suite copy \
+		--print-errorlogs --logbase unit-tsan || status=1
+	cp "$dir/meson-logs/unit-tsan.junit.xml" "$RESULTS/" 2>/dev/null
+	echo "== tsan: copy and many-client end-to-end tests on direct"
+	TSAN_OPTIONS=halt_on_error=1 WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
+		WLGP_TEST_CLIENTS_DIR="$PWD/$dir/tests/clients" \
+		WLGP_EMULATOR="$PWD/$dir/emulator/wl0-emulator" \
+		WLGP_TRANSPORT=direct \
+		$PYTHON -m pytest -q -p no:cacheprovider \
+		tests/e2e/test_copy_threads.py tests/e2e/test_many_clients.py \
+		tests/e2e/test_copy_damage.py \
+		tests/e2e/test_shm_hostile.py::test_truncated_pool_while_others_copy \
+		--junitxml="$RESULTS/e2e-tsan-direct.xml" || status=1
+}
+
 SANITIZE=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1)
 
@@ -50,6 +74,9 @@ run_unit asan build-asan "${SANITIZE[@]}"
 run_e2e asan build-asan direct "${SANITIZE[@]}"
 run_e2e asan build-asan virtwl "${SANITIZE[@]}"
 run_e2e asan build-asan virtgpu "${SANITIZE[@]}"
+
+build build-tsan -Db_sanitize=thread || exit 1
+run_tsan build-tsan
 
 $PYTHON - "$RESULTS" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET

@@ -26,6 +26,9 @@
  *                        create_pool, then the buffer is committed
  *                                                            -> wl_buffer invalid_fd
  *   memfd-truncated-half the same, truncated to half the buffer
+ *   memfd-truncated-large, memfd-truncated-large-half
+ *                        the same with a 1024x512 buffer, which the proxy
+ *                        copies on its copy threads
  *   grow-ok              control: resize a pool up, commit a buffer that lies in
  *                        the grown part; no error, frame callback arrives
  *   early-pool-rgb565    control: create a pool right after binding wl_shm
@@ -232,9 +235,12 @@ main(int argc, char **argv)
 		POOL(8192);
 		wl_shm_pool_resize(pool, 4096);
 		EXPECT_POOL(WL_SHM_ERROR_INVALID_FD);
-	} else if (strcmp(mode, "memfd-truncated") == 0 ||
-		   strcmp(mode, "memfd-truncated-half") == 0) {
-		const int32_t w = 64, h = 64, stride = w * 4;
+	} else if (strncmp(mode, "memfd-truncated", 15) == 0) {
+		/* -large: 1024x512 (2 MiB), a copy the proxy's copy threads make
+		 * in bands, so the fault comes on a copy thread. */
+		bool large = strstr(mode, "-large") != NULL;
+		const int32_t w = large ? 1024 : 64, h = large ? 512 : 64;
+		const int32_t stride = w * 4;
 		const size_t size = (size_t)stride * h;
 		make_toplevel(&app);
 		int fd = memfd_filled(size);
@@ -244,7 +250,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "shm-hostile-client: pool setup failed\n");
 			return 2;
 		}
-		off_t new_size = strcmp(mode, "memfd-truncated") == 0 ? 0 : (off_t)size / 2;
+		off_t new_size = strstr(mode, "-half") ? (off_t)size / 2 : 0;
 		if (ftruncate(fd, new_size) < 0) {
 			perror("shm-hostile-client: ftruncate");
 			return 2;

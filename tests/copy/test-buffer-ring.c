@@ -545,9 +545,63 @@ test_randomized_against_model_host(void)
 			run_randomized(capacity, seed);
 }
 
+/*
+ * Memory that follows use: after a burst on three buffers the surface
+ * commits with one buffer at a time (the host releases each at once).
+ * ring_free_unused frees exactly the idle buffers not chosen since the
+ * mark, never a busy one, and a freed slot comes back as RING_ALLOCATE
+ * copied whole.
+ */
+static void
+test_free_unused(void)
+{
+	struct destroy_log log = { 0 };
+	struct buffer_ring ring;
+	pixman_region32_t copy;
+	unsigned idx;
+
+	ring_init(&ring, 3, log_destroy, &log);
+	pixman_region32_init(&copy);
+	for (int f = 0; f < 3; f++)
+		CHECK_EQ(commit_rect(&ring, &geom_100, 0, 0, 10, 10, &idx, &copy),
+			 RING_ALLOCATE);
+	/* The host holds buffer 2 (on screen), released 0 and 1. */
+	CHECK(ring_release(&ring, 0));
+	CHECK(ring_release(&ring, 1));
+	CHECK_EQ(ring_idle_count(&ring), 2);
+
+	/* Nothing chosen since the mark yet: both idle ones go, 2 stays. */
+	uint64_t mark = ring.seq;
+	CHECK_EQ(ring_free_unused(&ring, mark), 2);
+	CHECK_EQ(log.calls[0], 1);
+	CHECK_EQ(log.calls[1], 1);
+	CHECK_EQ(log.calls[2], 0);
+	CHECK_EQ(ring_idle_count(&ring), 0);
+
+	/* The host releases 2; the next commit reuses it (partial copy). */
+	CHECK(ring_release(&ring, 2));
+	mark = ring.seq;
+	CHECK_EQ(commit_rect(&ring, &geom_100, 0, 0, 10, 10, &idx, &copy),
+		 RING_WRITE);
+	CHECK_EQ(idx, 2);
+	CHECK(ring_release(&ring, 2));
+	/* Chosen after the mark: kept. */
+	CHECK_EQ(ring_free_unused(&ring, mark), 0);
+	CHECK_EQ(log.total, 2);
+	/* Not chosen after a later mark: freed, and a new commit allocates. */
+	CHECK_EQ(ring_free_unused(&ring, ring.seq), 1);
+	CHECK_EQ(log.calls[2], 1);
+	CHECK_EQ(commit_rect(&ring, &geom_100, 0, 0, 10, 10, &idx, &copy),
+		 RING_ALLOCATE);
+	CHECK_REGION_BOX(&copy, 0, 0, 100, 100);
+	ring_finish(&ring);
+	pixman_region32_fini(&copy);
+}
+
 int
 main(void)
 {
+	test_free_unused();
 	test_three_buffer_rotation();
 	test_resize_copies_whole_and_frees_only_released_buffers();
 	test_orphans_count_against_capacity();

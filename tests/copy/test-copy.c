@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "copy.h"
+#include "copy_kernel.h"
 #include "testlib.h"
 
 #define W 37
@@ -160,9 +161,150 @@ test_unsupported_bpp_and_empty_region_copy_nothing(void)
 	pixman_region32_fini(&r);
 }
 
+/*
+ * Every kernel's row copy against memcpy: lengths from 0 to past a few
+ * vector rounds, every source and destination misalignment within a
+ * cache line, with guard bytes on both sides that must stay untouched.
+ */
+static void
+test_kernel_rows_match_memcpy(const struct copy_kernel *k)
+{
+	enum { GUARD = 64, MAX_LEN = 1100 };
+	uint8_t *src = malloc(MAX_LEN + 2 * GUARD + 64);
+	uint8_t *dst = malloc(MAX_LEN + 2 * GUARD + 64);
+	uint8_t *want = malloc(MAX_LEN + 2 * GUARD + 64);
+	size_t size = MAX_LEN + 2 * GUARD + 64;
+	int bad = 0;
+
+	fill_pattern(src, size);
+	for (size_t len = 0; len <= MAX_LEN && bad < 5;
+	     len += len < 300 ? 1 : 37) {
+		for (size_t da = 0; da < 64; da += len < 300 ? 7 : 1) {
+			for (size_t sa = 0; sa < 64; sa += 13) {
+				memset(dst, SENTINEL, size);
+				memset(want, SENTINEL, size);
+				memcpy(want + GUARD + da, src + GUARD + sa, len);
+				k->row(dst + GUARD + da, src + GUARD + sa, len);
+				if (k->finish)
+					k->finish();
+				if (memcmp(dst, want, size) != 0 && bad++ < 5)
+					fprintf(stderr, "%s: row of %zu bytes, "
+						"dst+%zu src+%zu differs\n",
+						k->name, len, da, sa);
+			}
+		}
+	}
+	CHECK_EQ(bad, 0);
+	free(src);
+	free(dst);
+	free(want);
+}
+
+/* A mapping whose first pixel sits misalign bytes past a 64-byte
+ * boundary, as a guest buffer at any pool offset does. */
+static uint8_t *
+misaligned(uint8_t *base, size_t misalign)
+{
+	return base + misalign;
+}
+
+/*
+ * Whole regions through each kernel with rows long enough to stream
+ * (COPY_STREAM_MIN_BYTES and more), for many widths, x offsets, strides
+ * and base alignments, against the pixel-by-pixel expectation.
+ */
+static void
+test_kernel_regions_match(const struct copy_kernel *k)
+{
+	enum { RH = 5 };
+	static const int widths[] = { 1, 15, 127, 128, 129, 130, 200, 257, 513, 1000 };
+	static const int xs[] = { 0, 1, 3, 17, 64 };
+	static const unsigned bpps[] = { 1, 3, 4, 8 };
+	int bad = 0;
+
+	for (size_t b = 0; b < sizeof(bpps) / sizeof(bpps[0]); b++)
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++)
+	for (size_t x = 0; x < sizeof(xs) / sizeof(xs[0]); x++)
+	for (size_t pad = 0; pad <= 64; pad += 29)
+	for (size_t al = 0; al < 64; al += 21) {
+		unsigned bpp = bpps[b];
+		int bw = xs[x] + widths[w] + 3; /* buffer width */
+		size_t src_stride = (size_t)bw * bpp + pad;
+		size_t dst_stride = (size_t)bw * bpp + (pad ? 64 - pad : 0);
+		size_t ssize = src_stride * RH, dsize = dst_stride * RH;
+		uint8_t *sbase = malloc(ssize + 64), *dbase = malloc(dsize + 64);
+		uint8_t *want = malloc(dsize);
+		uint8_t *src = misaligned(sbase, al), *dst = misaligned(dbase, (al * 5) % 64);
+		pixman_region32_t r;
+
+		pixman_region32_init_rect(&r, xs[x], 1, (unsigned)widths[w], RH - 2);
+		pixman_region32_union_rect(&r, &r, 0, RH - 1, (unsigned)bw, 1);
+		fill_pattern(src, ssize);
+		memset(dst, SENTINEL, dsize);
+		memset(want, SENTINEL, dsize);
+		for (int y = 0; y < RH; y++)
+			for (int px = 0; px < bw; px++)
+				if (pixman_region32_contains_point(&r, px, y, NULL))
+					memcpy(want + y * dst_stride + px * bpp,
+					       src + y * src_stride + px * bpp, bpp);
+		size_t copied = copy_region_with(k, dst, dst_stride, src,
+						 src_stride, bpp, &r);
+		if ((copied != ((size_t)widths[w] * (RH - 2) + (size_t)bw) * bpp ||
+		     memcmp(dst, want, dsize) != 0) && bad++ < 5)
+			fprintf(stderr, "%s: bpp %u width %d x %d strides "
+				"%zu/%zu align %zu differs\n", k->name, bpp,
+				widths[w], xs[x], src_stride, dst_stride, al);
+		pixman_region32_fini(&r);
+		free(sbase);
+		free(dbase);
+		free(want);
+	}
+	CHECK_EQ(bad, 0);
+}
+
+/* A full 1920x1080 frame, one contiguous piece, through each kernel. */
+static void
+test_kernel_full_frame(const struct copy_kernel *k)
+{
+	size_t stride = 1920 * 4, size = stride * 1080;
+	uint8_t *src = malloc(size), *dst = malloc(size);
+	pixman_region32_t r;
+
+	fill_pattern(src, size);
+	memset(dst, SENTINEL, size);
+	pixman_region32_init_rect(&r, 0, 0, 1920, 1080);
+	CHECK_EQ(copy_region_with(k, dst, stride, src, stride, 4, &r), size);
+	CHECK(memcmp(dst, src, size) == 0);
+	pixman_region32_fini(&r);
+	free(src);
+	free(dst);
+}
+
+static void
+test_every_kernel(void)
+{
+	const struct copy_kernel *k[8];
+	size_t n = copy_kernels_available(k, 8);
+
+	CHECK(n >= 1);
+	CHECK(strcmp(k[0]->name, "memcpy") == 0);
+#if defined(__x86_64__)
+	/* SSE2 is part of x86-64: its streaming kernel is always there. */
+	CHECK(n >= 2);
+#endif
+	CHECK(copy_kernel_best() == k[n - 1]);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(stderr, "kernel %s\n", k[i]->name);
+		test_kernel_rows_match_memcpy(k[i]);
+		test_kernel_regions_match(k[i]);
+		test_kernel_full_frame(k[i]);
+	}
+}
+
 int
 main(void)
 {
+	test_every_kernel();
 	test_every_bpp_with_different_padded_strides();
 	test_full_width_rows();
 	test_unsupported_bpp_and_empty_region_copy_nothing();

@@ -68,6 +68,15 @@ def wl(tmp_path, host_tools):
                     pytrace=False)
 
 
+@pytest.fixture(params=list(wlgp.COPY_MODES))
+def copy_mode(request, monkeypatch):
+    """The pixel tests run twice: large copies on copy threads, and every
+    copy inline (--copy-threads 0), through WLGP_COPY_THREADS, which every
+    proxy the test starts reads."""
+    monkeypatch.setenv("WLGP_COPY_THREADS", wlgp.COPY_MODES[request.param])
+    return request.param
+
+
 @pytest.fixture
 def host(wl):
     """A private weston headless host (pixman, deterministic shell config)."""

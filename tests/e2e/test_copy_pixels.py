@@ -71,7 +71,7 @@ def check_area(wl, tag, shot, expected):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-def test_copied_pixels_exact(wl, proxy_bin, mode):
+def test_copied_pixels_exact(copy_mode, wl, proxy_bin, mode):
     params = {"frames": FRAMES, **MODES[mode]}
     spec = wlgp.DamageSpec(**params)
     # weston holds the attached buffer until the next one: one buffer is a
@@ -79,10 +79,10 @@ def test_copied_pixels_exact(wl, proxy_bin, mode):
     control_spec = wlgp.DamageSpec(**{**params, "buffers": max(spec.buffers, 3)})
     host = wl.start_host()
     control = wl.start_host()
-    # --verbose where the mode is about holding commits back: the proxy
-    # says when it did (asserted below).
-    proxy = wlgp.start_verbose_proxy(wl, host) if spec.no_frame_wait else \
-        wl.start_proxy(host)
+    # --verbose: the proxy says where it copied (copy threads or inline)
+    # and, in the no-frame-wait mode, when it held commits back (asserted
+    # below).
+    proxy = wlgp.start_verbose_proxy(wl, host)
 
     proxied = wlgp.spawn_damage_client(wl, proxy, spec)
     direct = wlgp.spawn_damage_client(wl, control, control_spec)
@@ -107,15 +107,25 @@ def test_copied_pixels_exact(wl, proxy_bin, mode):
         pytest.fail("outside the client's area the proxied screen differs from the "
                     f"direct one: {wlgp.compare_rgb(shot[2], shot_direct[2], shot[0])}")
 
+    lines = wlgp.parse_copy_lines(proxy.stderr(), proxied.pid, out["surface"])
+    assert lines, "no copy: line for the client's surface\n" + proxy.describe()
+    problems = wlgp.copy_mode_problems(lines, copy_mode)
+    assert not problems, "\n".join(problems[:10])
     if spec.no_frame_wait:
+        # Held back: behind a full ring, or (copy threads) behind its own
+        # copy; either way later requests were held and replayed.  With
+        # copy threads the client is slowed by its copies and the ring may
+        # never fill; inline it must.
         held = wlgp.parse_hold_lines(proxy.stderr(), proxied.pid, out["surface"])
-        assert held, ("the ring never filled: no commit was held back, so the "
-                      "picture says nothing about held commits\n" + proxy.describe())
+        if copy_mode == "threads":
+            held = held or [line["commit"] for line in lines if line["threaded"]]
+        assert held, ("no commit was held back, so the picture says nothing "
+                      "about held commits\n" + proxy.describe())
     assert proxied.alive(), proxied.describe()
     assert proxy.alive(), proxy.describe()
 
 
-def test_guest_pool_not_shared_with_host(wl, proxy_bin):
+def test_guest_pool_not_shared_with_host(copy_mode, wl, proxy_bin):
     """After its last commit the client overwrites every buffer with magenta
     (no new commit); a fullscreen window then covers it and goes away, so the
     host repaints the client's surface from the buffer it holds.  Straight on

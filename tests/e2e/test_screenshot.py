@@ -15,7 +15,7 @@ def test_pattern_direct_baseline(wl, host, clients_dir):
     (["--seed", "3"], 3),
     (["--seed", "9", "--frames", "6"], 9),
 ], ids=["single-frame", "six-frames"])
-def test_pattern_through_proxy(wl, host, proxy, clients_dir, args, seed):
+def test_pattern_through_proxy(copy_mode, wl, host, proxy, clients_dir, args, seed):
     client = wlgp.start_pattern(wl, proxy, args)
     wlgp.check_screenshot(wl, host, seed, "proxied")
     assert client.alive(), client.describe()

@@ -38,6 +38,10 @@ CASES = {
     "pool-shrink": "shrinking pool invalid",
     "memfd-truncated": "error accessing SHM buffer",
     "memfd-truncated-half": "error accessing SHM buffer",
+    # Copied on the proxy's copy threads (1024x512): the fault comes on a
+    # copy thread, whose own SIGBUS guard must catch it.
+    "memfd-truncated-large": "error accessing SHM buffer",
+    "memfd-truncated-large-half": "error accessing SHM buffer",
 }
 
 PROXY_ONLY = {"stride-too-small"}
@@ -116,3 +120,25 @@ def test_expectations_match_libwayland_direct(wl, host, clients_dir):
     for case in ("grow-ok", "early-pool-rgb565"):
         result = run_case(wl, host, case)
         assert result.returncode == 0 and "OK" in result.stdout, result.describe()
+
+
+@pytest.mark.parametrize("case", ["memfd-truncated-large", "memfd-truncated-large-half"])
+def test_truncated_pool_while_others_copy(copy_mode, wl, host, proxy, clients_dir, case):
+    """A pool truncated under a copy while two other clients have full
+    1080p frames copied (on copy threads, or inline): only the truncating
+    client gets the wl_shm error; the others draw every frame, exactly as
+    they say, and the proxy stays up."""
+    spec = wlgp.DamageSpec(frames=150, seed=3, damage_everything=True,
+                           no_frame_wait=True)
+    copiers = [wlgp.spawn_damage_client(wl, proxy, spec) for _ in range(2)]
+    for c in copiers:
+        c.wait_for_output(r"^CONFIGURED ", timeout=10)
+    check_case(run_case(wl, proxy, case), case)
+    # The truncation came while they were still copying frames.
+    assert not any("\nEND" in "\n" + c.stdout() for c in copiers), (
+        "the copiers were done before the pool was truncated: the case "
+        "overlapped nothing")
+    for c in copiers:
+        wlgp.wait_damage_client(c)
+        assert c.alive(), c.describe()
+    assert proxy.alive(), proxy.describe()

@@ -60,7 +60,7 @@ def repaint_all(wl, hosts):
         assert cover.wait(10) == 0, cover.describe()
 
 
-def test_sync_and_desync_subsurface_commits(wl, proxy_bin):
+def test_sync_and_desync_subsurface_commits(copy_mode, wl, proxy_bin):
     host = wl.start_host()
     control = wl.start_host()
     proxy = wl.start_proxy(host)

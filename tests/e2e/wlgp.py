@@ -842,7 +842,7 @@ def wait_alive_progress(procs, timeout=5.0, increase=2):
 ERROR_LINE_RE = re.compile(r"error", re.I)
 
 SANITIZER_RE = re.compile(
-    r"ERROR: (?:Address|Leak|Memory|Thread)Sanitizer|runtime error:|"
+    r"ERROR: (?:Address|Leak|Memory|Thread)Sanitizer|WARNING: ThreadSanitizer|runtime error:|"
     r"UndefinedBehaviorSanitizer|AddressSanitizer:DEADLYSIGNAL")
 
 
@@ -1162,7 +1162,8 @@ def fullscreen_origin(sw, sh):
 COPY_RE = re.compile(
     r"^wl-guest-proxy: debug: copy: client (?P<pid>\d+) surface (?P<surface>\d+) "
     r"commit (?P<commit>\d+): copied (?P<bytes>\d+) bytes in (?P<rects>\d+) rects "
-    r"of a (?P<w>\d+)x(?P<h>\d+) buffer \(host buffer (?P<index>\d+)(?P<new>, new)?\)$",
+    r"of a (?P<w>\d+)x(?P<h>\d+) buffer \(host buffer (?P<index>\d+)(?P<new>, new)?"
+    r"(?P<threaded>, copy threads)?\)$",
     re.M)
 
 
@@ -1178,12 +1179,36 @@ def parse_hold_lines(text, pid, surface):
             if int(m["pid"]) == pid and int(m["surface"]) == surface]
 
 
+# --copy-threads as the pixel tests run the proxy (conftest's copy_mode
+# fixture sets WLGP_COPY_THREADS): 3 threads, so a full frame is split in
+# three uneven bands, or 0, every copy inline on the event loop.
+COPY_MODES = {"threads": "3", "inline": "0"}
+# A copy this large goes to the copy threads (proxy/surface.c).
+ASYNC_COPY_MIN_BYTES = 256 * 1024
+
+
+def copy_mode_problems(lines, mode):
+    """Did the copies run where the mode says?  With copy threads every copy
+    of ASYNC_COPY_MIN_BYTES or more (and none smaller) was threaded; inline
+    none was."""
+    problems = []
+    for line in lines:
+        want = mode == "threads" and line["bytes"] >= ASYNC_COPY_MIN_BYTES
+        if line["threaded"] != want:
+            problems.append(f"commit {line['commit']}: {line['bytes']} bytes copied "
+                            f"{'on copy threads' if line['threaded'] else 'inline'} "
+                            f"with copy mode {mode}")
+    return problems
+
+
 def parse_copy_lines(text, pid=None, surface=None):
     """The proxy's `copy:` lines as dicts, optionally for one client/surface."""
     out = []
     for m in COPY_RE.finditer(text):
-        d = {k: int(v) for k, v in m.groupdict().items() if k != "new"}
+        d = {k: int(v) for k, v in m.groupdict().items()
+             if k not in ("new", "threaded")}
         d["new"] = m["new"] is not None
+        d["threaded"] = m["threaded"] is not None
         if pid is not None and d["pid"] != pid:
             continue
         if surface is not None and d["surface"] != surface:
