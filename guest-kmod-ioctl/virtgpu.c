@@ -162,8 +162,14 @@ host_handshake(struct virtgpu_context *ctx, unsigned n_ids, char *err, size_t er
 			continue;
 		const struct cross_domain_send_receive_head *h = (const void *)ctx->xf.channel;
 		size_t head = cross_domain_send_receive_size(n_ids);
+		if (h->hdr.cmd == CROSS_DOMAIN_CMD_RECEIVE && h->opaque_data_size == 0 &&
+		    h->num_identifiers == 0) {
+			/* The empty RECEIVE: the host's end hung up first. */
+			snprintf(err, errlen, "the host compositor did not answer: it "
+				 "closed the connection before its first reply");
+			return -1;
+		}
 		if (h->hdr.cmd != CROSS_DOMAIN_CMD_RECEIVE || h->num_identifiers ||
-		    (h->opaque_data_size == 0) ||
 		    h->opaque_data_size > sizeof(buf) - have) {
 			snprintf(err, errlen, "the host compositor closed the connection "
 				 "or answered unexpectedly");

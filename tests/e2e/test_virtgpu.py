@@ -96,9 +96,9 @@ def test_auto_picks_the_render_node(wl, host, proxy_bin):
 def failing_proxy(wl, host, name, emulator_flags):
     argv = wl.proxy_argv(name, host, kind="virtgpu")
     i = argv.index("--")
-    proc = wl.spawn_proxy(argv[:i] + emulator_flags + argv[i:])
+    proc = wl.spawn_proxy(argv[:i] + emulator_flags + argv[i:], expect_exit=1)
     rc = proc.wait(10)
-    assert rc not in (None, 0), proc.describe()
+    assert rc == 1, proc.describe()
     return proc
 
 
