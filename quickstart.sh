@@ -9,10 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
-  wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev python3"
-HOST_PKGS="weston wayland-utils"
+  wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev python3
+  libxcb1-dev libxcb-composite0-dev libxcb-icccm4-dev"
+HOST_PKGS="weston wayland-utils xwayland"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
-  foot x11-apps xterm imagemagick waypipe systemd man-db sway"
+  foot x11-apps xterm imagemagick waypipe systemd man-db sway
+  x11-utils gtk-3-examples qtbase5-examples mesa-utils"
 
 install_packages() {
 	local missing=()

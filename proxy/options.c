@@ -26,6 +26,9 @@ static const char usage[] =
 "                              crosvm was given as --wayland-sock PATH,name=NAME\n"
 "                              (default: the unnamed one)\n"
 KEYMAP_SPEC_HELP
+"  -x, --x-display N           also serve X11 apps on display :N, through an\n"
+"                              Xwayland started on the first X connection\n"
+"      --xwayland PATH         the Xwayland to run (default: Xwayland)\n"
 "      --log-level LEVEL       error, warning, info or debug (default: info,\n"
 "                              or $WLGP_LOG_LEVEL)\n"
 "  -v, --verbose               the same as --log-level debug\n"
@@ -35,8 +38,8 @@ KEYMAP_SPEC_HELP
 "  -h, --help                  show this help\n"
 "  -V, --version               show the version\n"
 "\n"
-"With -- COMMAND, runs COMMAND with WAYLAND_DISPLAY set to the proxy and\n"
-"exits with its status.\n";
+"With -- COMMAND, runs COMMAND with WAYLAND_DISPLAY set to the proxy (and\n"
+"DISPLAY with --x-display) and exits with its status.\n";
 
 /* Long options without a short letter. */
 enum {
@@ -45,6 +48,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_TRACE,
 	OPT_KEYMAP,
+	OPT_XWAYLAND,
 };
 
 /* The environment's settings, for what the command line did not set: how
@@ -84,6 +88,8 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "keymap", required_argument, NULL, OPT_KEYMAP },
+		{ "x-display", required_argument, NULL, 'x' },
+		{ "xwayland", required_argument, NULL, OPT_XWAYLAND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -92,12 +98,14 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		.socket = "wayland-0",
 		.channel = { .kind = CHANNEL_AUTO },
 		.log_level = WLGP_INFO,
+		.x_display = -1,
+		.xwayland = "Xwayland",
 	};
 	bool level_given = false;
 
 	int c;
 	/* '+': stop at the first non-option so COMMAND keeps its own flags */
-	while ((c = getopt_long(argc, argv, "+s:t:H:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:t:H:x:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!*optarg) {
@@ -153,6 +161,26 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 			opts->keymap = optarg;
 			break;
 		}
+		case 'x': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*optarg == ':')
+				n = strtol(optarg + 1, &end, 10);
+			if (!*optarg || *end || n < 0 || n > 65535) {
+				fprintf(stderr, "wl-guest-proxy: --x-display needs a "
+					"display number, e.g. 0 for :0\n");
+				return OPTIONS_EXIT_ERROR;
+			}
+			opts->x_display = (int)n;
+			break;
+		}
+		case OPT_XWAYLAND:
+			if (!*optarg) {
+				fprintf(stderr, "wl-guest-proxy: --xwayland needs a path\n");
+				return OPTIONS_EXIT_ERROR;
+			}
+			opts->xwayland = optarg;
+			break;
 		case 'h':
 			fputs(usage, stdout);
 			return OPTIONS_EXIT_OK;

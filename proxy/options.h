@@ -13,6 +13,8 @@ struct wlgp_options {
 	bool trace;                    /* --trace, WLGP_TRACE */
 	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
 	char **command;           /* after --, NULL-terminated, or NULL */
+	int x_display;            /* --x-display N, or -1 */
+	const char *xwayland;     /* --xwayland PATH */
 };
 
 enum options_result {

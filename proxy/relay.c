@@ -88,7 +88,7 @@ close_fds(const struct relay_arg *argv, int argc, union wl_argument *args)
 }
 
 /* iface: the argument's declared interface, or NULL for an untyped one. */
-static struct relay_object *
+struct relay_object *
 relay_object_from_resource(struct wl_resource *resource,
 			   const struct wl_interface *iface)
 {
@@ -212,11 +212,22 @@ relay_dispatch_request(const void *impl, void *target, uint32_t opcode,
 		       const struct wl_message *msg, union wl_argument *args)
 {
 	struct relay_object *ro = wl_resource_get_user_data(target);
+	struct guest_client *gc = ro->client;
+	if (gc && gc->request_filter &&
+	    gc->request_filter(gc->request_filter_data, ro, opcode, args))
+		return 0;
+	relay_handle_request(ro, opcode, args);
+	return 0;
+}
+
+void
+relay_handle_request(struct relay_object *ro, uint32_t opcode,
+		     union wl_argument *args)
+{
 	if (ro->override && ro->override->request)
 		ro->override->request(ro, opcode, args);
 	else
 		relay_forward_request(ro, opcode, args);
-	return 0;
 }
 
 void
