@@ -14,7 +14,7 @@ BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
 HOST_PKGS="weston wayland-utils xwayland"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
   foot x11-apps xterm imagemagick waypipe systemd man-db sway
-  x11-utils gtk-3-examples qtbase5-examples mesa-utils"
+  x11-utils gtk-3-examples qtbase5-examples mesa-utils wmctrl"
 
 install_packages() {
 	local missing=()

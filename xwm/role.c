@@ -222,19 +222,27 @@ xwm_role_update_size_hints(struct xwm_window *win)
 	xdg_toplevel_set_max_size(win->toplevel, max_w, max_h);
 }
 
+/* Only what changed: weston answers unset_maximized with a 0x0 size,
+ * which would undo a fullscreen asked for in the same breath. */
 void
 xwm_role_update_state(struct xwm_window *win)
 {
 	if (!win->toplevel)
 		return;
-	if (win->fullscreen)
-		xdg_toplevel_set_fullscreen(win->toplevel, NULL);
-	else
-		xdg_toplevel_unset_fullscreen(win->toplevel);
-	if (win->maximized)
-		xdg_toplevel_set_maximized(win->toplevel);
-	else
-		xdg_toplevel_unset_maximized(win->toplevel);
+	if (win->fullscreen != win->asked_fullscreen) {
+		if (win->fullscreen)
+			xdg_toplevel_set_fullscreen(win->toplevel, NULL);
+		else
+			xdg_toplevel_unset_fullscreen(win->toplevel);
+	}
+	if (win->maximized != win->asked_maximized) {
+		if (win->maximized)
+			xdg_toplevel_set_maximized(win->toplevel);
+		else
+			xdg_toplevel_unset_maximized(win->toplevel);
+	}
+	win->asked_fullscreen = win->fullscreen;
+	win->asked_maximized = win->maximized;
 }
 
 static void
@@ -254,10 +262,8 @@ create_toplevel(struct xwm_window *win)
 	xwm_role_update_title(win);
 	xwm_role_update_app_id(win);
 	xwm_role_update_size_hints(win);
-	if (win->fullscreen)
-		xdg_toplevel_set_fullscreen(win->toplevel, NULL);
-	if (win->maximized)
-		xdg_toplevel_set_maximized(win->toplevel);
+	win->asked_fullscreen = win->asked_maximized = false;
+	xwm_role_update_state(win);
 	/* The role's first commit, with no buffer: the host answers with the
 	 * first configure. */
 	wl_surface_commit(host_surface(win));

@@ -337,6 +337,7 @@ void
 xwm_window_focus(struct xwm *xwm, struct xwm_window *win)
 {
 	xcb_window_t id = win ? win->id : XCB_NONE;
+	wlgp_debug("xwm: X input focus to 0x%x", id);
 	if (win && win->mapped) {
 		/* Raised too: Xwayland picks the X window under the pointer
 		 * from X's own stacking (xwl_xy_to_window), whatever the host

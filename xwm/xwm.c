@@ -113,6 +113,12 @@ handle_map_request(struct xwm *xwm, xcb_map_request_event_t *ev)
 	 * surface gets no buffer before its role is configured. */
 	xwm_set_cardinal(xwm, win->id, xwm->atoms[ATOM_XWAYLAND_ALLOW_COMMITS], 0);
 	xwm_window_read_properties(win);
+	/* The surface is the window with its border: a border would make it
+	 * larger than the size the host configures (weston kills a client
+	 * whose fullscreen surface is larger than the output). */
+	uint32_t border = 0;
+	xcb_configure_window(xwm->conn, win->id, XCB_CONFIG_WINDOW_BORDER_WIDTH,
+			     &border);
 	uint32_t state[2] = { XCB_ICCCM_WM_STATE_NORMAL, XCB_NONE };
 	xcb_change_property(xwm->conn, XCB_PROP_MODE_REPLACE, win->id,
 			    xwm->atoms[ATOM_WM_STATE], xwm->atoms[ATOM_WM_STATE],
@@ -215,6 +221,8 @@ static void
 handle_client_message(struct xwm *xwm, xcb_client_message_event_t *ev)
 {
 	struct xwm_window *win = xwm_window_lookup(xwm, ev->window);
+	wlgp_debug("xwm: client message %u for window 0x%x%s", ev->type,
+		   ev->window, win ? "" : " (not a window of ours)");
 	if (!win || ev->format != 32)
 		return;
 	if (ev->type == xwm->atoms[ATOM_WL_SURFACE_ID]) {

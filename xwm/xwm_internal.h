@@ -156,7 +156,8 @@ struct xwm_window {
 	bool has_size_hints;
 	bool accepts_input;  /* WM_HINTS input, True if absent */
 	bool take_focus, delete_window;
-	bool fullscreen, maximized; /* _NET_WM_STATE */
+	bool fullscreen, maximized; /* _NET_WM_STATE: what the client wants */
+	bool asked_fullscreen, asked_maximized; /* what we asked the host */
 	xcb_atom_t type;
 
 	/* Host role, on Xwayland's host connection. */

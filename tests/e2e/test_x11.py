@@ -1,0 +1,543 @@
+"""X11 apps through the proxy's Xwayland (--x-display): the display's lock
+and sockets, Xwayland started on the first X connection, real X11 apps
+(xterm, xeyes, xlogo, glxgears, a Qt 5 and a GTK 3 app) shown on a real
+host, keys and clicks from the host's seat reaching them, titles and
+app_ids the host receives, Xwayland dying mid-session.
+
+Oracles: the host's own protocol log (`weston-debug proto`: what weston
+received on the X windows' xdg_toplevels), the host's screen (weston's
+x11 backend window in Xvfb, captured with `import`: weston's headless
+screenshooter writes XRGB pixels whose unused byte is 0, as Xwayland's
+are, fully transparent), and the X server's own view of its windows
+(xwininfo, xdotool on the guest display)."""
+
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import seat_host
+import wlgp
+
+QT_EXAMPLE = Path("/usr/lib/x86_64-linux-gnu/qt5/examples/widgets/widgets/analogclock/analogclock")
+TOOLS = ("Xwayland", "xterm", "xeyes", "xlogo", "xmessage", "glxgears", "xwininfo",
+         "xdotool", "xprop", "xdpyinfo", "wmctrl", "gtk3-widget-factory", "weston-debug",
+         "import")
+
+
+@pytest.fixture
+def x_tools(proxy_bin):
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if not QT_EXAMPLE.exists():
+        missing.append(str(QT_EXAMPLE))
+    if missing:
+        pytest.fail(f"missing tools for the X11 tests: {missing}", pytrace=False)
+
+
+def free_display():
+    for n in random.sample(range(200, 900), 100):
+        if not (os.path.exists(f"/tmp/.X{n}-lock") or
+                os.path.exists(f"/tmp/.X11-unix/X{n}")):
+            return n
+    raise AssertionError("no free X display number")
+
+
+def start_x_proxy(wl, host, number=None):
+    number = free_display() if number is None else number
+    proxy = wl.start_proxy(host, extra=["--x-display", str(number)])
+    proxy.x_display = f":{number}"
+    proxy.wait_for_output(r"serving X display :%d" % number, 10, stream="stderr")
+    return proxy
+
+
+def x_env(wl, proxy, extra=None):
+    env = wl.base_env()
+    env["DISPLAY"] = proxy.x_display
+    env["ASAN_OPTIONS"] = "detect_leaks=0"
+    # No Wayland for toolkits that would prefer it.
+    env["GDK_BACKEND"] = "x11"
+    env["QT_QPA_PLATFORM"] = "xcb"
+    env["LIBGL_ALWAYS_SOFTWARE"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+def x_client(wl, proxy, argv, name=None, env=None):
+    return wl.spawn(name or Path(str(argv[0])).name, argv, x_env(wl, proxy, env))
+
+
+def x_run(proxy, *argv, check=True, timeout=10):
+    env = dict(os.environ, DISPLAY=proxy.x_display)
+    r = subprocess.run(list(argv), env=env, capture_output=True, text=True,
+                       timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"{argv} failed ({r.returncode}): {r.stderr}")
+    return r
+
+
+def wait_x_window(proxy, xclass, client, timeout=20):
+    """The mapped X window of this WM_CLASS ("name:NAME": of this WM_NAME)
+    on the guest display."""
+    how = ["--class", xclass]
+    if xclass.startswith("name:"):
+        how = ["--name", xclass[5:]]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if client is not None and not client.alive():
+            raise AssertionError(f"X client exited:\n{client.describe()}")
+        r = x_run(proxy, "xdotool", "search", "--onlyvisible", *how, check=False)
+        ids = r.stdout.split()
+        if ids:
+            return ids[-1]
+        time.sleep(0.1)
+    raise AssertionError(f"no mapped X window of class {xclass} on {proxy.x_display}"
+                         + (f":\n{client.describe()}" if client else ""))
+
+
+def x_geometry(proxy, window):
+    out = x_run(proxy, "xwininfo", "-id", str(window)).stdout
+    get = lambda key: int(re.search(rf"{key}:\s+(-?\d+)", out)[1])  # noqa: E731
+    return (get("Absolute upper-left X"), get("Absolute upper-left Y"),
+            get("Width"), get("Height"))
+
+
+class HostProto:
+    """weston's protocol log (weston-debug proto) of the host."""
+
+    def __init__(self, wl, host):
+        self.path = wl.logdir / wl.unique("proto.log")
+        self.proc = wl.client(["weston-debug", "proto", "-o", str(self.path)], host,
+                              name="weston-debug")
+        wlgp.wait_until(lambda: self.path.exists(), 5)
+
+    def text(self):
+        try:
+            return self.path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def requests(self, message):
+        """Arguments of every `xdg_toplevel.<message>` the host received."""
+        return re.findall(rf"rq xdg_toplevel@\d+\.{message}\((.*)\)$", self.text(), re.M)
+
+    def wait_request(self, message, args, timeout=15):
+        ok = wlgp.wait_until(lambda: args in self.requests(message), timeout, 0.1)
+        assert ok, (f"the host never got xdg_toplevel.{message}({args}); it got "
+                    f"{self.requests(message)}")
+
+
+# --------------------------------------------------------------------------
+# the host's screen (weston on Xvfb)
+
+def host_shot(wl, seat):
+    path = wl.logdir / f"{wl.unique('host-shot')}.png"
+    subprocess.run(["import", "-display", seat.x_display, "-window", seat.x_window,
+                    str(path)], check=True, capture_output=True, timeout=20)
+    return wlgp.decode_png(path)
+
+
+def host_baseline(wl, seat):
+    """The host's screen once weston has painted its background (right
+    after start its window in Xvfb is still black)."""
+    bg = bytes(wlgp.BACKGROUND_RGB)
+    shot = None
+
+    def painted():
+        nonlocal shot
+        shot = host_shot(wl, seat)
+        w, h, rgb = shot
+        return all(rgb[(y * w + x) * 3:(y * w + x) * 3 + 3] == bg
+                   for x, y in ((1, 1), (w - 2, 1), (1, h - 2), (w - 2, h - 2), (w // 2, h // 2)))
+    assert wlgp.wait_until(painted, 15, 0.3), "the host never painted its background"
+    return shot
+
+
+def changed_box(before, after):
+    """(count, bounding box (x0, y0, x1, y1)) of the pixels that differ."""
+    w, h, a = before
+    _w, _h, b = after
+    assert (w, h) == (_w, _h)
+    count, x0, y0, x1, y1 = 0, w, h, -1, -1
+    for y in range(h):
+        row_a = a[y * w * 3:(y + 1) * w * 3]
+        row_b = b[y * w * 3:(y + 1) * w * 3]
+        if row_a == row_b:
+            continue
+        for x in range(w):
+            if row_a[x * 3:x * 3 + 3] != row_b[x * 3:x * 3 + 3]:
+                count += 1
+                x0, x1 = min(x0, x), max(x1, x)
+                y0, y1 = min(y0, y), max(y1, y)
+    return count, (x0, y0, x1, y1)
+
+
+def x_window_image(wl, proxy, window):
+    """The window's pixels as the X server has them."""
+    path = wl.logdir / f"{wl.unique('x-window')}.png"
+    subprocess.run(["import", "-display", proxy.x_display, "-window", str(window),
+                    str(path)], check=True, capture_output=True, timeout=20)
+    return wlgp.decode_png(path)
+
+
+def find_on_host(shot, image):
+    """Where the host shows the X window's pixels: (x, y) of its top-left
+    corner, or None.  Rows of more than one colour vote for the origins
+    where the host has them; the winner must match at least 80% of the
+    window's rows that fall on the host's screen (the pointer may cover
+    some), and at least 10 of them."""
+    sw, sh, srgb = shot
+    w, h, rgb = image
+    row = lambda y: rgb[y * w * 3:(y + 1) * w * 3]  # noqa: E731
+    rows = [y for y in range(h) if len(set(row(y)[i:i + 3] for i in range(0, w * 3, 3))) > 1]
+    votes = {}
+    for y in rows[::max(1, len(rows) // 40)]:
+        needle = row(y)
+        for hy in range(sh):
+            hrow = srgb[hy * sw * 3:(hy + 1) * sw * 3]
+            at = hrow.find(needle)
+            while at >= 0:
+                if at % 3 == 0:
+                    origin = (at // 3, hy - y)
+                    votes[origin] = votes.get(origin, 0) + 1
+                at = hrow.find(needle, at + 1)
+    for (ox, oy), _count in sorted(votes.items(), key=lambda kv: -kv[1])[:3]:
+        if ox < 0 or ox + w > sw:
+            continue
+        visible = [y for y in range(h) if 0 <= oy + y < sh]
+        same = sum(1 for y in visible
+                   if srgb[((oy + y) * sw + ox) * 3:((oy + y) * sw + ox + w) * 3] == row(y))
+        if len(visible) >= 10 and same * 5 >= len(visible) * 4:
+            return ox, oy
+    return None
+
+
+def wait_on_host(wl, seat, proxy, window, timeout=20):
+    """The host position of the X window, once the host shows exactly its
+    pixels."""
+    found = None
+
+    def shown():
+        nonlocal found
+        found = find_on_host(host_shot(wl, seat), x_window_image(wl, proxy, window))
+        return found is not None
+    assert wlgp.wait_until(shown, timeout, 0.5), \
+        f"the host does not show X window {window}'s pixels (logs in {wl.logdir})"
+    return found
+
+
+def distinct_colours(shot, box):
+    w, _h, rgb = shot
+    x0, y0, x1, y1 = box
+    return {rgb[(y * w + x) * 3:(y * w + x) * 3 + 3]
+            for y in range(y0, y1 + 1, 2) for x in range(x0, x1 + 1, 2)}
+
+
+@pytest.fixture
+def seat(wl, x_tools):
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    return seat_host.start_weston_x11(wl)
+
+
+# --------------------------------------------------------------------------
+# the display: lock, sockets, lazy start
+
+def read_lock(number):
+    return Path(f"/tmp/.X{number}-lock").read_text()
+
+
+def abstract_listening(number):
+    name = f"@/tmp/.X11-unix/X{number}"
+    return any(line.split()[-1] == name for line in
+               Path("/proc/net/unix").read_text().splitlines()[1:]
+               if len(line.split()) >= 8)
+
+
+def test_x_display_lock_sockets_and_lazy_start(wl, host, x_tools):
+    number = free_display()
+    # A stale lock of a dead process is taken over.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    Path(f"/tmp/.X{number}-lock").write_text("%10d\n" % dead.pid)
+    try:
+        proxy = start_x_proxy(wl, host, number)
+    finally:
+        pass
+    lock = read_lock(number)
+    assert re.fullmatch(r" *\d+\n", lock) and len(lock) == 11, repr(lock)
+    owner = int(lock)
+    assert Path(f"/proc/{owner}/comm").read_text().strip() == "wl-guest-proxy"
+    assert Path(f"/tmp/.X11-unix/X{number}").is_socket()
+    assert abstract_listening(number)
+    # Nothing started before an X client comes.
+    time.sleep(0.5)
+    assert "started Xwayland" not in proxy.stderr()
+    assert subprocess.run(["pgrep", "-f", f"Xwayland :{number} "]).returncode == 1
+
+    # A second server on the same display is refused, clearly.
+    second = wl.spawn_proxy(wl.proxy_argv(wl.unique("guest"), host,
+                                          ["--x-display", str(number)]))
+    assert second.wait(10) not in (None, 0), second.describe()
+    assert f"X display :{number} is taken" in second.stderr(), second.describe()
+
+    # The first X client starts Xwayland, and is served.
+    r = x_run(proxy, "xdpyinfo", check=False) if shutil.which("xdpyinfo") else \
+        x_run(proxy, "xwininfo", "-root", check=False)
+    assert r.returncode == 0, r.stderr
+    assert "started Xwayland" in proxy.stderr()
+
+    os.kill(proxy.pid, signal.SIGTERM)
+    assert proxy.wait(10) == 0, proxy.describe()
+    assert not os.path.exists(f"/tmp/.X{number}-lock")
+    assert not os.path.exists(f"/tmp/.X11-unix/X{number}")
+    assert not abstract_listening(number)
+
+
+# --------------------------------------------------------------------------
+# apps on the host's screen, titles and app_ids
+
+APPS = [
+    # (name, argv, WM_CLASS to find, app_id the host must get, animated)
+    ("xterm", ["xterm", "-T", "x11-test-xterm"], "XTerm", "XTerm", False),
+    ("xeyes", ["xeyes"], "XEyes", "XEyes", False),
+    ("glxgears", ["glxgears"], "name:glxgears", None, True),
+    ("qt5", [str(QT_EXAMPLE)], "analogclock", "analogclock", False),
+    ("gtk3", ["gtk3-widget-factory"], "Gtk3-widget-factory", "Gtk3-widget-factory", False),
+]
+
+
+def test_x11_apps_draw_on_host(wl, seat, x_tools):
+    """Each app's window shows on the host with exactly the pixels the X
+    server has for it (animated ones: most of its area changed), and the
+    app stays up."""
+    proxy = start_x_proxy(wl, seat)
+    proto = HostProto(wl, seat)
+    for name, argv, xclass, app_id, animated in APPS:
+        before = host_baseline(wl, seat)
+        client = x_client(wl, proxy, argv, name=name)
+        window = wait_x_window(proxy, xclass, client, timeout=30)
+        _x, _y, w, h = x_geometry(proxy, window)
+        if app_id:
+            proto.wait_request("set_app_id", f'"{app_id}"')
+        if animated:
+            def drawn():
+                count, box = changed_box(before, host_shot(wl, seat))
+                visible = min(w, seat_host.SEAT_WIDTH) * min(h, seat_host.SEAT_HEIGHT)
+                return count >= visible // 3
+            assert wlgp.wait_until(drawn, 20, 0.5), \
+                f"{name} ({w}x{h}) is not on the host's screen:\n{client.describe()}"
+            after = host_shot(wl, seat)
+            assert len(distinct_colours(after, changed_box(before, after)[1])) > 1, \
+                f"{name} drew one flat colour"
+        else:
+            wait_on_host(wl, seat, proxy, window, timeout=30)
+        time.sleep(1)
+        assert client.alive(), client.describe()
+        client.stop()
+        assert wlgp.wait_until(lambda: not x_run(
+            proxy, "xwininfo", "-id", window, check=False).returncode == 0, 10), \
+            f"{name}'s window stayed"
+    assert proxy.stderr().count("started Xwayland") == 1
+
+
+def wlgp_seat_width():
+    return seat_host.SEAT_WIDTH
+
+
+def wlgp_seat_height():
+    return seat_host.SEAT_HEIGHT
+
+
+def test_x11_title_and_app_id_follow(wl, host, x_tools):
+    proxy = start_x_proxy(wl, host)
+    proto = HostProto(wl, host)
+    client = x_client(wl, proxy, ["xlogo", "-name", "wlgp-logo"], name="xlogo")
+    window = wait_x_window(proxy, "XLogo", client)
+    proto.wait_request("set_title", '"wlgp-logo"')
+    proto.wait_request("set_app_id", '"XLogo"')
+    # WM_NAME alone (Latin-1) and then _NET_WM_NAME (UTF-8), which wins.
+    x_run(proxy, "xdotool", "set_window", "--name", "second title", window)
+    proto.wait_request("set_title", '"second title"')
+    assert client.alive()
+
+
+# --------------------------------------------------------------------------
+# input from the host's seat
+
+def test_x11_keys_reach_xterm(wl, seat, x_tools, tmp_path):
+    proxy = start_x_proxy(wl, seat)
+    HostProto(wl, seat)  # for the logs
+    out = tmp_path / "typed.txt"
+    client = x_client(wl, proxy, ["xterm", "-e", "sh", "-c", f"cat > {out}"],
+                      name="xterm")
+    window = wait_x_window(proxy, "XTerm", client)
+    # The host activates the new window, and the WM gives it the X focus:
+    # wait for the WM to say so (the file below is the real check).
+    assert wlgp.wait_until(lambda: "%#x" % int(window) in x_run(
+        proxy, "xprop", "-root", "_NET_ACTIVE_WINDOW").stdout, 15, 0.2), \
+        "the host never activated xterm"
+    seat_host.type_text(seat, "hello x11")
+    seat_host.type_keys(seat, "Return")
+    assert wlgp.wait_until(lambda: out.exists() and out.read_text() == "hello x11\n",
+                           10), f"xterm got {out.read_text() if out.exists() else None!r}"
+
+
+def test_x11_click_reaches_button(wl, seat, x_tools):
+    proxy = start_x_proxy(wl, seat)
+    HostProto(wl, seat)  # for the logs
+    before = host_baseline(wl, seat)
+    client = x_client(wl, proxy, ["xmessage", "-buttons", "press-me:7",
+                                  "-geometry", "300x100", "click the button"],
+                      name="xmessage")
+    window = wait_x_window(proxy, "Xmessage", client)
+    wx, wy, w, h = x_geometry(proxy, window)
+    hx, hy = wait_on_host(wl, seat, proxy, window)
+    # The button, from the X server's own window tree: xmessage's lowest
+    # widget (the text above it, the button row below).
+    tree = x_run(proxy, "xwininfo", "-tree", "-id", window).stdout
+    boxes = [tuple(int(v) for v in m.groups()) for m in re.finditer(
+        r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)", tree)]
+    assert len(boxes) >= 3, tree
+    bw, bh, ax, ay = max(boxes, key=lambda b: b[3])
+    # Where the host put the window: the changed area's top-left corner.
+    x = hx + (ax - wx) + bw // 2
+    y = hy + (ay - wy) + bh // 2
+    wx0, wy0 = weston_window_origin(seat)
+    seat_host.xdotool(seat.x_display, "mousemove", str(wx0 + x), str(wy0 + y))
+    time.sleep(0.3)
+    seat_host.xdotool(seat.x_display, "click", "1")
+    assert client.wait(10) == 7, \
+        f"clicked at {x},{y} (window at {hx},{hy} on the host):\n{client.describe()}"
+
+
+
+def weston_window_origin(seat):
+    out = seat_host.xdotool(seat.x_display, "getwindowgeometry", seat.x_window).stdout
+    m = re.search(r"Position: (-?\d+),(-?\d+)", out)
+    return int(m[1]), int(m[2])
+
+
+def test_x11_menu_beside_its_window(wl, seat, x_tools):
+    """An override-redirect menu (xterm's ctrl+click "Main Options") shows
+    on the host with its own pixels, at its X position relative to its
+    window, above it."""
+    proxy = start_x_proxy(wl, seat)
+    host_baseline(wl, seat)
+    client = x_client(wl, proxy, ["xterm", "-geometry", "40x8"], name="xterm")
+    window = wait_x_window(proxy, "XTerm", client)
+    wx, wy, w, h = x_geometry(proxy, window)
+    hx, hy = wait_on_host(wl, seat, proxy, window)
+    ox, oy = weston_window_origin(seat)
+    seat_host.xdotool(seat.x_display, "mousemove", str(ox + hx + w // 2),
+                      str(oy + hy + h // 2))
+    time.sleep(0.3)
+    seat_host.xdotool(seat.x_display, "keydown", "ctrl", "mousedown", "1")
+    try:
+        menu = None
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and menu is None:
+            tree = x_run(proxy, "xwininfo", "-root", "-children").stdout
+            for wid in re.findall(r"^\s+(0x[0-9a-f]+) ", tree, re.M):
+                if int(wid, 16) == int(window, 0):
+                    continue
+                info = x_run(proxy, "xwininfo", "-id", wid, check=False).stdout
+                if "IsViewable" in info and "Override Redirect State: yes" in info:
+                    menu = wid
+            time.sleep(0.2)
+        assert menu, "no override-redirect menu was mapped"
+        mx, my, mw, mh = x_geometry(proxy, menu)
+        # xwininfo's corners are the border's, `import` takes the inside.
+        border = int(re.search(r"Border width:\s+(\d+)", x_run(
+            proxy, "xwininfo", "-id", menu).stdout)[1])
+        at = wait_on_host(wl, seat, proxy, menu)
+        assert at == (hx + mx - wx + border, hy + my - wy + border), \
+            f"menu at {at} on the host, xterm at {(hx, hy)}; in X {(mx, my)} and {(wx, wy)}\n" \
+            + x_run(proxy, "xwininfo", "-id", menu).stdout + x_run(proxy, "xwininfo", "-id", window).stdout
+    finally:
+        seat_host.xdotool(seat.x_display, "mouseup", "1", "keyup", "ctrl", check=False)
+    assert client.alive(), client.describe()
+
+
+# --------------------------------------------------------------------------
+# sizes the host decides
+
+def test_x11_fullscreen_reaches_x_window(wl, host, x_tools):
+    """An X client asks for fullscreen the EWMH way (wmctrl sends the
+    _NET_WM_STATE client message); the host decides the size, which must
+    reach the X window; and back."""
+    proxy = start_x_proxy(wl, host)
+    proto = HostProto(wl, host)
+    client = x_client(wl, proxy, ["xlogo"], name="xlogo")
+    window = wait_x_window(proxy, "XLogo", client)
+    proto.wait_request("set_app_id", '"XLogo"')
+    small = x_geometry(proxy, window)[2:]
+    assert small != (wlgp.HOST_WIDTH, wlgp.HOST_HEIGHT)
+    x_run(proxy, "wmctrl", "-i", "-r", window, "-b", "add,fullscreen")
+    proto.wait_request("set_fullscreen", "nil")
+    assert wlgp.wait_until(lambda: x_geometry(proxy, window)[2:] ==
+                           (wlgp.HOST_WIDTH, wlgp.HOST_HEIGHT), 10, 0.2), \
+        f"the X window stayed {x_geometry(proxy, window)[2:]}"
+    state = x_run(proxy, "xprop", "-id", window, "_NET_WM_STATE").stdout
+    assert "_NET_WM_STATE_FULLSCREEN" in state, state
+    x_run(proxy, "wmctrl", "-i", "-r", window, "-b", "remove,fullscreen")
+    proto.wait_request("unset_fullscreen", "")
+    assert wlgp.wait_until(lambda: "FULLSCREEN" not in x_run(
+        proxy, "xprop", "-id", window, "_NET_WM_STATE").stdout, 10, 0.2)
+    assert client.alive(), client.describe()
+
+
+# --------------------------------------------------------------------------
+# Xwayland and X clients dying
+
+def xwayland_pid(proxy):
+    r = subprocess.run(["pgrep", "-f", f"^Xwayland {proxy.x_display} "],
+                       capture_output=True, text=True)
+    pids = r.stdout.split()
+    assert len(pids) == 1, f"Xwayland processes for {proxy.x_display}: {pids}"
+    return int(pids[0])
+
+
+def test_xwayland_killed_then_next_client_works(wl, host, x_tools):
+    proxy = start_x_proxy(wl, host)
+    proto = HostProto(wl, host)
+    first = x_client(wl, proxy, ["xlogo", "-name", "before-kill"], name="xlogo")
+    wait_x_window(proxy, "XLogo", first)
+    proto.wait_request("set_title", '"before-kill"')
+    os.kill(xwayland_pid(proxy), signal.SIGKILL)
+    assert first.wait(10) is not None, "the X client outlived its X server"
+    # Logged once, whichever end noticed first (its exit, its Wayland
+    # connection, the window manager's X connection).
+    proxy.wait_for_output(r"warning: Xwayland on :\d+: ", 10, stream="stderr")
+    assert proxy.alive(), proxy.describe()
+    # The next X client starts a new Xwayland (after the restart delay).
+    second = x_client(wl, proxy, ["xlogo", "-name", "after-kill"], name="xlogo")
+    wait_x_window(proxy, "XLogo", second, timeout=30)
+    proto.wait_request("set_title", '"after-kill"')
+    assert len(re.findall(r"warning: Xwayland on :", proxy.stderr())) == 1, proxy.stderr()
+    assert proxy.stderr().count("started Xwayland") == 2, proxy.stderr()
+    assert proxy.alive()
+
+
+def test_many_x_clients_one_killed(wl, host, x_tools):
+    proxy = start_x_proxy(wl, host)
+    proto = HostProto(wl, host)
+    clients = [x_client(wl, proxy, ["xlogo", "-name", f"many-{i}"], name="xlogo")
+               for i in range(8)]
+    for i in range(8):
+        proto.wait_request("set_title", f'"many-{i}"', timeout=30)
+    clients[3].kill9()
+    late = x_client(wl, proxy, ["xeyes", "-name", "late"], name="xeyes")
+    proto.wait_request("set_title", '"late"', timeout=20)
+    for i, c in enumerate(clients):
+        if i != 3:
+            assert c.alive(), c.describe()
+    assert late.alive()
+    assert proxy.alive()
