@@ -276,6 +276,8 @@ start(struct xwayland *xwl)
 	close(ready[1]);
 	xwl->wm_fd = wm_pair[0];
 	xwl->ready_fd = ready[0];
+	xwl->ready_len = 0;
+	xwl->ready_buf[0] = '\0';
 	fcntl(xwl->ready_fd, F_SETFL, O_NONBLOCK);
 	xwl->ready_source = wl_event_loop_add_fd(xwl->server->loop, xwl->ready_fd,
 						 WL_EVENT_READABLE, handle_ready, xwl);

@@ -504,7 +504,9 @@ xwm_create(struct wlgp_server *server, int wm_fd, struct wl_client *xwayland_cli
 	xwm->gc = guest_client_from_client(server, xwayland_client);
 	xwm->conn = xcb_connect_to_fd(wm_fd, NULL);
 	if (!xwm->gc || xcb_connection_has_error(xwm->conn)) {
-		wlgp_err("xwm: cannot connect to Xwayland");
+		wlgp_err("xwm: cannot connect to Xwayland (%s, xcb error %d)",
+			 xwm->gc ? "" : "its Wayland client is gone",
+			 xcb_connection_has_error(xwm->conn));
 		xwm_destroy(xwm);
 		return NULL;
 	}
