@@ -541,3 +541,36 @@ def test_many_x_clients_one_killed(wl, host, x_tools):
             assert c.alive(), c.describe()
     assert late.alive()
     assert proxy.alive()
+
+
+# --------------------------------------------------------------------------
+# socket activation
+
+def test_x11_socket_activation(wl, host, x_tools):
+    """systemd passes the X display's socket as "x11" beside "wayland": the
+    first X client starts the proxy, which takes the display's lock, starts
+    Xwayland on that socket and manages the client's window."""
+    from test_deploy import activation_argv
+    number = free_display()
+    x_path = f"/tmp/.X11-unix/X{number}"
+    wl_path = wl.runtime_dir / "wayland-act"
+    env = wl.base_env()
+    argv = activation_argv(wl, wl_path, wl.proxy_argv(None, host), env)
+    argv[argv.index("--fdname=wayland")] = "--fdname=wayland:x11"
+    argv[3:3] = ["-l", x_path]
+    proxy = wl.spawn_proxy(argv, env=env)
+    try:
+        assert wlgp.wait_until(lambda: os.path.exists(x_path), 10), proxy.describe()
+        proto = HostProto(wl, host)
+        proxy.x_display = f":{number}"
+        client = x_client(wl, proxy, ["xlogo", "-name", "activated"], name="xlogo")
+        proto.wait_request("set_title", '"activated"', timeout=30)
+        assert client.alive(), client.describe()
+        assert int(read_lock(number)) > 0
+        assert "started Xwayland" in proxy.stderr()
+        os.kill(proxy.pid, signal.SIGTERM)
+        assert proxy.wait(10) == 0, proxy.describe()
+        assert not os.path.exists(f"/tmp/.X{number}-lock")
+    finally:
+        # systemd-socket-activate's socket, not the proxy's to remove.
+        wlgp.unlink_quiet(x_path)
