@@ -311,13 +311,24 @@ take_reply(struct xwm *xwm)
 }
 
 static void
+handle_lost_idle(void *data)
+{
+	struct xwm *xwm = data;
+	xwm->lost_idle = NULL;
+	xwm->lost(xwm->lost_data); /* may destroy xwm */
+}
+
+/* The owner hears of it from an idle callback: it destroys the xwm, which
+ * must not happen under our own feet. */
+static void
 fail(struct xwm *xwm)
 {
 	if (xwm->dead)
 		return;
 	xwm->dead = true;
 	wl_event_source_fd_update(xwm->x_source, 0);
-	xwm->lost(xwm->lost_data);
+	xwm->lost_idle = wl_event_loop_add_idle(xwm->server->loop,
+						handle_lost_idle, xwm);
 }
 
 /* Everything xcb has, events and replies alike, then our requests out.
@@ -556,6 +567,8 @@ xwm_destroy(struct xwm *xwm)
 	}
 	if (xwm->pump_idle)
 		wl_event_source_remove(xwm->pump_idle);
+	if (xwm->lost_idle)
+		wl_event_source_remove(xwm->lost_idle);
 	if (xwm->x_source)
 		wl_event_source_remove(xwm->x_source);
 	if (xwm->conn)

@@ -92,6 +92,7 @@ struct xwm {
 	xcb_window_t wm_window; /* the check window; owns WM_S0 */
 	struct wl_event_source *x_source;
 	struct wl_event_source *pump_idle;
+	struct wl_event_source *lost_idle;
 	void (*lost)(void *data);
 	void *lost_data;
 	bool dead;
