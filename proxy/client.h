@@ -60,6 +60,11 @@ struct guest_client {
 	bool (*request_filter)(void *data, struct relay_object *ro,
 			       uint32_t opcode, union wl_argument *args);
 	void *request_filter_data;
+	/* The same for host events to this client, before they are relayed:
+	 * the window manager raises the X window the pointer enters. */
+	bool (*event_filter)(void *data, struct relay_object *ro,
+			     uint32_t opcode, union wl_argument *args);
+	void *event_filter_data;
 
 	struct {
 		/* First thing on teardown, while the host connection still

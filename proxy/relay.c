@@ -107,7 +107,7 @@ relay_object_from_resource(struct wl_resource *resource,
 	return wl_resource_get_user_data(resource);
 }
 
-static struct relay_object *
+struct relay_object *
 relay_object_from_proxy(struct wl_proxy *proxy)
 {
 	if (wl_proxy_get_listener(proxy) != (const void *)&relay_tag)
@@ -328,8 +328,12 @@ relay_dispatch_event(const void *impl, void *target, uint32_t opcode,
 		     const struct wl_message *msg, union wl_argument *args)
 {
 	struct relay_object *ro = wl_proxy_get_user_data(target);
-	if (ro->client->server->trace)
-		trace_host_event(ro->client, target, msg, args);
+	struct guest_client *gc = ro->client;
+	if (gc->server->trace)
+		trace_host_event(gc, target, msg, args);
+	if (gc->event_filter &&
+	    gc->event_filter(gc->event_filter_data, ro, opcode, args))
+		return 0;
 	if (ro->override && ro->override->event)
 		ro->override->event(ro, opcode, args);
 	else

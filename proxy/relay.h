@@ -85,6 +85,10 @@ void relay_handle_request(struct relay_object *ro, uint32_t opcode,
 struct relay_object *relay_object_from_resource(struct wl_resource *resource,
 						const struct wl_interface *iface);
 
+/* The relay_object behind a host proxy, or NULL when the proxy is not a
+ * relayed one (the proxy's own host objects). */
+struct relay_object *relay_object_from_proxy(struct wl_proxy *proxy);
+
 /* Destroys the host proxy without telling the host (teardown only). */
 void relay_object_drop_proxy(struct relay_object *ro);
 

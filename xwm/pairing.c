@@ -214,6 +214,26 @@ filter_request(void *data, struct relay_object *ro, uint32_t opcode,
 	return false;
 }
 
+/* Xwayland sends pointer input to the X window under the pointer in X's
+ * own stacking (xwl_xy_to_window), whatever the host shows on top: the
+ * window the pointer enters on the host goes on top in X first, so that
+ * the motion and clicks that follow land in it. */
+static bool
+filter_event(void *data, struct relay_object *ro, uint32_t opcode,
+	     union wl_argument *args)
+{
+	struct xwm *xwm = data;
+	if (ro->meta->interface != &wl_pointer_interface ||
+	    opcode != WL_POINTER_ENTER || !args[1].o)
+		return false;
+	struct relay_object *surface =
+		relay_object_from_proxy((struct wl_proxy *)args[1].o);
+	struct xwm_surface *s = surface ? surface_from_relay(xwm, surface) : NULL;
+	if (s && s->window && !s->window->override_redirect)
+		xwm_window_raise(s->window);
+	return false;
+}
+
 bool
 xwm_pairing_init(struct xwm *xwm)
 {
@@ -221,6 +241,8 @@ xwm_pairing_init(struct xwm *xwm)
 		return false;
 	xwm->gc->request_filter = filter_request;
 	xwm->gc->request_filter_data = xwm;
+	xwm->gc->event_filter = filter_event;
+	xwm->gc->event_filter_data = xwm;
 	return true;
 }
 
@@ -230,6 +252,8 @@ xwm_pairing_finish(struct xwm *xwm)
 	if (xwm->gc && xwm->gc->request_filter == filter_request) {
 		xwm->gc->request_filter = NULL;
 		xwm->gc->request_filter_data = NULL;
+		xwm->gc->event_filter = NULL;
+		xwm->gc->event_filter_data = NULL;
 	}
 	struct xwm_surface *s, *tmp;
 	wl_list_for_each_safe(s, tmp, &xwm->surfaces, link)

@@ -333,6 +333,18 @@ send_wm_protocol(struct xwm_window *win, xcb_atom_t protocol)
 		       (const char *)&ev);
 }
 
+/* Sent at once, not from the idle flush: it must reach Xwayland before
+ * the Wayland event the caller is about to relay.  xcb_flush only blocks
+ * while Xwayland does not read its X clients, which it always does. */
+void
+xwm_window_raise(struct xwm_window *win)
+{
+	uint32_t above = XCB_STACK_MODE_ABOVE;
+	xcb_configure_window(win->xwm->conn, win->id, XCB_CONFIG_WINDOW_STACK_MODE,
+			     &above);
+	xcb_flush(win->xwm->conn);
+}
+
 void
 xwm_window_focus(struct xwm *xwm, struct xwm_window *win)
 {

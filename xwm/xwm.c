@@ -458,6 +458,17 @@ announce(struct xwm *xwm)
 			    xwm->atoms[ATOM_NET_ACTIVE_WINDOW], XCB_ATOM_WINDOW,
 			    32, 1, &none);
 
+	/* X's default root cursor is a big X: the usual arrow instead
+	 * (left_ptr of the core cursor font), for windows that set none. */
+	xcb_font_t font = xcb_generate_id(c);
+	xcb_open_font(c, font, strlen("cursor"), "cursor");
+	xcb_cursor_t cursor = xcb_generate_id(c);
+	xcb_create_glyph_cursor(c, cursor, font, font, 68, 69, 0, 0, 0,
+				0xffff, 0xffff, 0xffff);
+	xcb_change_window_attributes(c, root, XCB_CW_CURSOR, &cursor);
+	xcb_free_cursor(c, cursor);
+	xcb_close_font(c, font);
+
 	xwm->wm_window = xcb_generate_id(c);
 	xcb_create_window(c, XCB_COPY_FROM_PARENT, xwm->wm_window, root, 0, 0, 10,
 			  10, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT,

@@ -189,6 +189,7 @@ void xwm_window_read_property(struct xwm_window *win, xcb_atom_t atom);
 const char *xwm_window_title(const struct xwm_window *win);
 const char *xwm_window_app_id(const struct xwm_window *win);
 void xwm_window_focus(struct xwm *xwm, struct xwm_window *win);
+void xwm_window_raise(struct xwm_window *win);
 void xwm_window_close(struct xwm_window *win);
 void xwm_window_set_size(struct xwm_window *win, int32_t width, int32_t height);
 void xwm_window_set_net_wm_state(struct xwm_window *win);

@@ -178,12 +178,17 @@ def changed_box(before, after):
     return count, (x0, y0, x1, y1)
 
 
-def x_window_image(wl, proxy, window):
-    """The window's pixels as the X server has them."""
+def x_window_image(wl, proxy, window, corner=None):
+    """The window's pixels as the X server has them (corner=(w, h): only
+    its top-left corner, for a window larger than the host's screen)."""
     path = wl.logdir / f"{wl.unique('x-window')}.png"
     subprocess.run(["import", "-display", proxy.x_display, "-window", str(window),
                     str(path)], check=True, capture_output=True, timeout=20)
-    return wlgp.decode_png(path)
+    w, h, rgb = wlgp.decode_png(path)
+    if corner:
+        cw, ch = min(corner[0], w), min(corner[1], h)
+        return cw, ch, wlgp.crop_rgb(rgb, w, 0, 0, cw, ch)
+    return w, h, rgb
 
 
 def find_on_host(shot, image):
@@ -218,14 +223,15 @@ def find_on_host(shot, image):
     return None
 
 
-def wait_on_host(wl, seat, proxy, window, timeout=20):
+def wait_on_host(wl, seat, proxy, window, timeout=20, corner=None):
     """The host position of the X window, once the host shows exactly its
     pixels."""
     found = None
 
     def shown():
         nonlocal found
-        found = find_on_host(host_shot(wl, seat), x_window_image(wl, proxy, window))
+        found = find_on_host(host_shot(wl, seat),
+                             x_window_image(wl, proxy, window, corner))
         return found is not None
     assert wlgp.wait_until(shown, timeout, 0.5), \
         f"the host does not show X window {window}'s pixels (logs in {wl.logdir})"
@@ -390,33 +396,74 @@ def test_x11_keys_reach_xterm(wl, seat, x_tools, tmp_path):
                            10), f"xterm got {out.read_text() if out.exists() else None!r}"
 
 
-def test_x11_click_reaches_button(wl, seat, x_tools):
-    proxy = start_x_proxy(wl, seat)
-    HostProto(wl, seat)  # for the logs
-    before = host_baseline(wl, seat)
-    client = x_client(wl, proxy, ["xmessage", "-buttons", "press-me:7",
-                                  "-geometry", "300x100", "click the button"],
-                      name="xmessage")
-    window = wait_x_window(proxy, "Xmessage", client)
-    wx, wy, w, h = x_geometry(proxy, window)
-    hx, hy = wait_on_host(wl, seat, proxy, window)
-    # The button, from the X server's own window tree: xmessage's lowest
-    # widget (the text above it, the button row below).
+def xmessage_button(proxy, window):
+    """(w, h, x, y) of xmessage's button in root coordinates, from the X
+    server's own window tree: its lowest widget (the text above it, the
+    button row below)."""
     tree = x_run(proxy, "xwininfo", "-tree", "-id", window).stdout
     boxes = [tuple(int(v) for v in m.groups()) for m in re.finditer(
         r"(\d+)x(\d+)\+-?\d+\+-?\d+\s+\+(-?\d+)\+(-?\d+)", tree)]
     assert len(boxes) >= 3, tree
-    bw, bh, ax, ay = max(boxes, key=lambda b: b[3])
-    # Where the host put the window: the changed area's top-left corner.
-    x = hx + (ax - wx) + bw // 2
-    y = hy + (ay - wy) + bh // 2
-    wx0, wy0 = weston_window_origin(seat)
-    seat_host.xdotool(seat.x_display, "mousemove", str(wx0 + x), str(wy0 + y))
+    return max(boxes, key=lambda b: b[3])
+
+
+def start_xmessage(wl, proxy, seat, code, text, size="300x100"):
+    client = x_client(wl, proxy, ["xmessage", "-buttons", f"press-me:{code}",
+                                  "-geometry", f"{size}+0+0", text], name="xmessage")
+    window = wait_x_window(proxy, "Xmessage", client)
+    return client, window
+
+
+def click_button(wl, seat, proxy, window, host_xy):
+    wx, wy, _w, _h = x_geometry(proxy, window)
+    bw, bh, ax, ay = xmessage_button(proxy, window)
+    x = host_xy[0] + (ax - wx) + bw // 2
+    y = host_xy[1] + (ay - wy) + bh // 2
+    ox, oy = weston_window_origin(seat)
+    seat_host.xdotool(seat.x_display, "mousemove", str(ox + x), str(oy + y))
     time.sleep(0.3)
     seat_host.xdotool(seat.x_display, "click", "1")
-    assert client.wait(10) == 7, \
-        f"clicked at {x},{y} (window at {hx},{hy} on the host):\n{client.describe()}"
+    return x, y
 
+
+def test_x11_click_reaches_button(wl, seat, x_tools):
+    proxy = start_x_proxy(wl, seat)
+    HostProto(wl, seat)  # for the logs
+    host_baseline(wl, seat)
+    client, window = start_xmessage(wl, proxy, seat, 7, "click the button")
+    at = wait_on_host(wl, seat, proxy, window)
+    x, y = click_button(wl, seat, proxy, window, at)
+    assert client.wait(10) == 7, \
+        f"clicked at {x},{y} (window at {at} on the host):\n{client.describe()}"
+
+
+def test_x11_click_reaches_window_below_in_x(wl, seat, x_tools):
+    """Two X windows on top of each other in X (both at 0,0), apart on the
+    host: a click on the one X has below reaches it, not the one X has on
+    top (the WM raises the window the pointer enters)."""
+    proxy = start_x_proxy(wl, seat)
+    host_baseline(wl, seat)
+    first, first_window = start_xmessage(wl, proxy, seat, 3, "first")
+    first_at = wait_on_host(wl, seat, proxy, first_window)
+    # weston places windows at random: until the second one leaves the
+    # first one's pixels (its button) uncovered on the host.
+    for _attempt in range(8):
+        second, second_window = start_xmessage(wl, proxy, seat, 4, "second", "320x120")
+        wait_on_host(wl, seat, proxy, second_window)
+        if find_on_host(host_shot(wl, seat),
+                        x_window_image(wl, proxy, first_window)) == first_at:
+            break
+        second.stop()
+    else:
+        raise AssertionError("the host always put the second window over the first")
+    # In X the second one covers the first one's button.
+    fx, fy, _fw, _fh = x_geometry(proxy, first_window)
+    sx, sy, sw, sh = x_geometry(proxy, second_window)
+    bw, bh, bx, by = xmessage_button(proxy, first_window)
+    assert sx <= bx and bx + bw <= sx + sw and sy <= by and by + bh <= sy + sh
+    click_button(wl, seat, proxy, first_window, first_at)
+    assert first.wait(10) == 3, first.describe()
+    assert second.alive(), second.describe()
 
 
 def weston_window_origin(seat):
@@ -463,6 +510,51 @@ def test_x11_menu_beside_its_window(wl, seat, x_tools):
             + x_run(proxy, "xwininfo", "-id", menu).stdout + x_run(proxy, "xwininfo", "-id", window).stdout
     finally:
         seat_host.xdotool(seat.x_display, "mouseup", "1", "keyup", "ctrl", check=False)
+    assert client.alive(), client.describe()
+
+
+def mapped_override_redirect(proxy, exclude=()):
+    """The X windows that are mapped and override-redirect, from the X
+    server's own tree."""
+    found = []
+    tree = x_run(proxy, "xwininfo", "-root", "-children").stdout
+    for wid in re.findall(r"^\s+(0x[0-9a-f]+) ", tree, re.M):
+        if int(wid, 16) in [int(e, 0) for e in exclude]:
+            continue
+        info = x_run(proxy, "xwininfo", "-id", wid, check=False).stdout
+        if "IsViewable" in info and "Override Redirect State: yes" in info:
+            w = int(re.search(r"Width: (\d+)", info)[1])
+            h = int(re.search(r"Height: (\d+)", info)[1])
+            if w > 20 and h > 20:  # not GTK's 10x10 helper windows
+                found.append(wid)
+    return found
+
+
+def test_x11_gtk3_menu_beside_its_window(wl, seat, x_tools):
+    """gtk3-widget-factory under GDK_BACKEND=x11: shift+F10 opens the
+    focused entry's context menu, an override-redirect GtkMenu, which the
+    host shows with its own pixels at its X position relative to the
+    window, above it."""
+    proxy = start_x_proxy(wl, seat)
+    host_baseline(wl, seat)
+    client = x_client(wl, proxy, ["gtk3-widget-factory"], name="gtk3")
+    window = wait_x_window(proxy, "Gtk3-widget-factory", client, timeout=30)
+    wx, wy, _w, _h = x_geometry(proxy, window)
+    # Larger than the seat's 640x480 screen: its top-left corner will do.
+    hx, hy = wait_on_host(wl, seat, proxy, window, timeout=30, corner=(300, 200))
+    before = set(mapped_override_redirect(proxy))
+    seat_host.type_keys(seat, "shift+F10")
+    menus = []
+    assert wlgp.wait_until(lambda: menus.extend(
+        set(mapped_override_redirect(proxy)) - before) or menus, 10, 0.2), \
+        "no override-redirect menu was mapped"
+    menu = menus[0]
+    mx, my, _mw, _mh = x_geometry(proxy, menu)
+    border = int(re.search(r"Border width:\s+(\d+)", x_run(
+        proxy, "xwininfo", "-id", menu).stdout)[1])
+    at = wait_on_host(wl, seat, proxy, menu)
+    assert at == (hx + mx - wx + border, hy + my - wy + border), \
+        f"menu at {at} on the host, window at {(hx, hy)}; in X {(mx, my)} and {(wx, wy)}"
     assert client.alive(), client.describe()
 
 
