@@ -177,20 +177,41 @@ static const struct xdg_toplevel_listener toplevel_listener = {
 	.close = handle_toplevel_close,
 };
 
+/* A Wayland message is at most 4 KiB (libwayland fails the whole
+ * connection on a longer one): strings the host gets are cut here, on a
+ * UTF-8 character boundary. */
+#define XWM_HOST_STRING_MAX 1024
+
+static const char *
+host_string(const char *s, char *buf)
+{
+	size_t n = strlen(s);
+	if (n <= XWM_HOST_STRING_MAX)
+		return s;
+	n = XWM_HOST_STRING_MAX;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 void
 xwm_role_update_title(struct xwm_window *win)
 {
+	char buf[XWM_HOST_STRING_MAX + 1];
 	const char *title = xwm_window_title(win);
 	if (win->toplevel && title)
-		xdg_toplevel_set_title(win->toplevel, title);
+		xdg_toplevel_set_title(win->toplevel, host_string(title, buf));
 }
 
 void
 xwm_role_update_app_id(struct xwm_window *win)
 {
+	char buf[XWM_HOST_STRING_MAX + 1];
 	const char *app_id = xwm_window_app_id(win);
 	if (win->toplevel && app_id)
-		xdg_toplevel_set_app_id(win->toplevel, app_id);
+		xdg_toplevel_set_app_id(win->toplevel, host_string(app_id, buf));
 }
 
 void

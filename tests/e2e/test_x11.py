@@ -372,7 +372,16 @@ def test_x11_title_and_app_id_follow(wl, host, x_tools):
     # WM_NAME alone (Latin-1) and then _NET_WM_NAME (UTF-8), which wins.
     x_run(proxy, "xdotool", "set_window", "--name", "second title", window)
     proto.wait_request("set_title", '"second title"')
+    # A 100 kB title is cut (at 1 KiB: a Wayland message has at most 4),
+    # not passed on whole, and nothing else suffers.
+    x_run(proxy, "xprop", "-id", window, "-f", "_NET_WM_NAME", "8u", "-set",
+          "_NET_WM_NAME", "y" * 100000)
+    proto.wait_request("set_title", '"' + "y" * 1024 + '"')
+    x_run(proxy, "xprop", "-id", window, "-f", "_NET_WM_NAME", "8u", "-set",
+          "_NET_WM_NAME", "third title")
+    proto.wait_request("set_title", '"third title"')
     assert client.alive()
+    assert proxy.alive()
 
 
 # --------------------------------------------------------------------------
