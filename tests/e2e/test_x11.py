@@ -133,6 +133,31 @@ class HostProto:
                     f"{self.requests(message)}")
 
 
+def buffers_before_first_ack(text):
+    """xdg-shell: no buffer on an xdg_surface's wl_surface before its first
+    configure is acked.  From weston's own log: (attach lines that broke
+    the rule, number of xdg_surfaces seen)."""
+    surface_of, state, bad = {}, {}, []
+    rq = re.compile(r"client (0x[0-9a-f]+) rq (\w+)@(\d+)\.(\w+)\((.*)\)$")
+    for line in text.splitlines():
+        m = rq.search(line)
+        if not m:
+            continue
+        client, iface, oid, req, args = m.groups()
+        if iface == "xdg_wm_base" and req == "get_xdg_surface":
+            xdg, surface = re.search(r"xdg_surface@(\d+), wl_surface@(\d+)", args).groups()
+            surface_of[(client, xdg)] = surface
+            state[(client, surface)] = False
+        elif iface == "xdg_surface" and req == "ack_configure":
+            surface = surface_of.get((client, oid))
+            if surface:
+                state[(client, surface)] = True
+        elif iface == "wl_surface" and req == "attach" and not args.startswith("nil"):
+            if state.get((client, oid)) is False:
+                bad.append(line)
+    return bad, len(surface_of)
+
+
 # --------------------------------------------------------------------------
 # the host's screen (weston on Xvfb)
 
@@ -352,6 +377,8 @@ def test_x11_apps_draw_on_host(wl, seat, x_tools):
             proxy, "xwininfo", "-id", window, check=False).returncode == 0, 10), \
             f"{name}'s window stayed"
     assert proxy.stderr().count("started Xwayland") == 1
+    bad, count = buffers_before_first_ack(proto.text())
+    assert count >= len(APPS) and not bad, (count, bad)
 
 
 def wlgp_seat_width():
