@@ -702,3 +702,46 @@ def test_x11_socket_activation(wl, host, x_tools):
     finally:
         # systemd-socket-activate's socket, not the proxy's to remove.
         wlgp.unlink_quiet(x_path)
+
+
+# --------------------------------------------------------------------------
+# -- COMMAND, a crashing Xwayland
+
+def test_command_gets_display(wl, host, x_tools):
+    number = free_display()
+    argv = wl.proxy_argv(wl.unique("guest"), host, [
+        "--x-display", str(number), "--", "sh", "-c",
+        'echo "DISPLAY=$DISPLAY"; xlogo -name from-command & sleep 1; '
+        'xdpyinfo >/dev/null && echo served'])
+    proxy = wl.spawn_proxy(argv)
+    assert proxy.wait(30) == 0, proxy.describe()
+    assert f"DISPLAY=:{number}" in proxy.stdout(), proxy.describe()
+    assert "served" in proxy.stdout(), proxy.describe()
+    assert not os.path.exists(f"/tmp/.X{number}-lock")
+
+
+def test_crashing_xwayland_is_rate_limited(wl, host, x_tools):
+    """An Xwayland that dies at once (here /bin/false) is restarted by the
+    next X connection no sooner than 5 s after the last start: the proxy
+    does not spin, and carries on."""
+    number = free_display()
+    proxy = wl.start_proxy(host, extra=["--x-display", str(number),
+                                        "--xwayland", "/bin/false"])
+    proxy.x_display = f":{number}"
+    start = time.monotonic()
+    waiting = x_client(wl, proxy, ["xdpyinfo"], name="xdpyinfo")
+    time.sleep(7)
+    starts = proxy.stderr().count("started Xwayland")
+    assert 1 <= starts <= 2, proxy.describe()
+    assert time.monotonic() - start < 10
+    assert proxy.alive(), proxy.describe()
+    # The proxy is idle meanwhile, not polling the waiting connection.
+    stat = lambda: sum(int(v) for v in Path(f"/proc/{proxy.pid}/stat").read_text()  # noqa: E731
+                       .rsplit(")", 1)[1].split()[11:13])
+    before = stat()
+    time.sleep(2)
+    assert stat() - before < 50, "the proxy spins while Xwayland cannot start"
+    waiting.stop()
+    # Still a Wayland proxy.
+    info = wl.run(["wayland-info"], proxy, timeout=20)
+    assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
