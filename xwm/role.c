@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wayland-client-protocol.h>
 
 #include "client.h"
@@ -52,6 +53,66 @@ static const struct xdg_wm_base_listener wm_base_listener = {
 	.ping = handle_wm_base_ping,
 };
 
+/* A keyboard of our own on Xwayland's host connection, for the input
+ * serials wl_data_device.set_selection wants (selection.c). */
+static void
+handle_keyboard_keymap(void *data, struct wl_keyboard *keyboard, uint32_t format,
+		       int32_t fd, uint32_t size)
+{
+	close(fd);
+}
+
+static void
+handle_keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		      struct wl_surface *surface, struct wl_array *keys)
+{
+	struct xwm *xwm = data;
+	xwm->host_input_serial = serial;
+}
+
+static void
+handle_keyboard_leave(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		      struct wl_surface *surface)
+{
+}
+
+static void
+handle_keyboard_key(void *data, struct wl_keyboard *keyboard, uint32_t serial,
+		    uint32_t time, uint32_t key, uint32_t state)
+{
+	struct xwm *xwm = data;
+	xwm->host_input_serial = serial;
+}
+
+static void
+handle_keyboard_modifiers(void *data, struct wl_keyboard *keyboard,
+			  uint32_t serial, uint32_t depressed, uint32_t latched,
+			  uint32_t locked, uint32_t group)
+{
+}
+
+static const struct wl_keyboard_listener keyboard_listener = {
+	.keymap = handle_keyboard_keymap,
+	.enter = handle_keyboard_enter,
+	.leave = handle_keyboard_leave,
+	.key = handle_keyboard_key,
+	.modifiers = handle_keyboard_modifiers,
+};
+
+static void
+handle_seat_capabilities(void *data, struct wl_seat *seat, uint32_t caps)
+{
+	struct xwm *xwm = data;
+	if ((caps & WL_SEAT_CAPABILITY_KEYBOARD) && !xwm->host_keyboard) {
+		xwm->host_keyboard = wl_seat_get_keyboard(seat);
+		wl_keyboard_add_listener(xwm->host_keyboard, &keyboard_listener, xwm);
+	}
+}
+
+static const struct wl_seat_listener seat_listener = {
+	.capabilities = handle_seat_capabilities,
+};
+
 static void
 handle_global(void *data, struct wl_registry *registry, uint32_t name,
 	      const char *interface, uint32_t version)
@@ -65,6 +126,18 @@ handle_global(void *data, struct wl_registry *registry, uint32_t name,
 		   strcmp(interface, wl_subcompositor_interface.name) == 0) {
 		xwm->host_subcompositor = wl_registry_bind(registry, name,
 			&wl_subcompositor_interface, 1);
+	} else if (!xwm->host_seat && strcmp(interface, wl_seat_interface.name) == 0) {
+		xwm->host_seat = wl_registry_bind(registry, name, &wl_seat_interface, 1);
+		wl_seat_add_listener(xwm->host_seat, &seat_listener, xwm);
+		xwm_selection_host_ready(xwm);
+		return;
+	} else if (!xwm->host_data_manager &&
+		   strcmp(interface, wl_data_device_manager_interface.name) == 0 &&
+		   version >= 3) {
+		xwm->host_data_manager = wl_registry_bind(registry, name,
+			&wl_data_device_manager_interface, 3);
+		xwm_selection_host_ready(xwm);
+		return;
 	} else {
 		return;
 	}
@@ -96,8 +169,17 @@ xwm_role_drop_globals(struct xwm *xwm)
 		xdg_wm_base_destroy(xwm->host_wm_base);
 	if (xwm->host_subcompositor)
 		wl_subcompositor_destroy(xwm->host_subcompositor);
+	if (xwm->host_keyboard)
+		wl_keyboard_destroy(xwm->host_keyboard);
+	if (xwm->host_seat)
+		wl_seat_destroy(xwm->host_seat);
+	if (xwm->host_data_manager)
+		wl_data_device_manager_destroy(xwm->host_data_manager);
 	if (xwm->host_registry)
 		wl_registry_destroy(xwm->host_registry);
+	xwm->host_keyboard = NULL;
+	xwm->host_seat = NULL;
+	xwm->host_data_manager = NULL;
 	xwm->host_wm_base = NULL;
 	xwm->host_subcompositor = NULL;
 	xwm->host_registry = NULL;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <xcb/composite.h>
 #include <xcb/xcbext.h>
+#include <xcb/xfixes.h>
 
 #include "client.h"
 #include "log.h"
@@ -57,6 +58,12 @@ static const char *const atom_names[ATOM_COUNT] = {
 	[ATOM_NET_WM_WINDOW_TYPE_DND] = "_NET_WM_WINDOW_TYPE_DND",
 	[ATOM_NET_CLIENT_LIST] = "_NET_CLIENT_LIST",
 	[ATOM_XWAYLAND_ALLOW_COMMITS] = "_XWAYLAND_ALLOW_COMMITS",
+	[ATOM_CLIPBOARD] = "CLIPBOARD",
+	[ATOM_TARGETS] = "TARGETS",
+	[ATOM_TIMESTAMP] = "TIMESTAMP",
+	[ATOM_INCR] = "INCR",
+	[ATOM_TEXT] = "TEXT",
+	[ATOM_WL_SELECTION] = "_WL_SELECTION",
 };
 
 void
@@ -89,7 +96,8 @@ xwm_set_cardinal(struct xwm *xwm, xcb_window_t window, xcb_atom_t prop,
 static void
 handle_create_notify(struct xwm *xwm, xcb_create_notify_event_t *ev)
 {
-	if (ev->window == xwm->wm_window || ev->parent != xwm->screen->root)
+	if (ev->window == xwm->wm_window || ev->parent != xwm->screen->root ||
+	    xwm_selection_owns_window(xwm, ev->window))
 		return;
 	xwm_window_create(xwm, ev->window, ev->x, ev->y, ev->width, ev->height,
 			  ev->override_redirect);
@@ -256,6 +264,8 @@ handle_error(struct xwm *xwm, xcb_generic_error_t *err)
 static void
 handle_event(struct xwm *xwm, xcb_generic_event_t *ev)
 {
+	if (xwm_selection_handle_event(xwm, ev))
+		return;
 	switch (ev->response_type & 0x7f) {
 	case 0:
 		handle_error(xwm, (xcb_generic_error_t *)ev);
@@ -498,6 +508,7 @@ handle_gc_destroy(struct wl_listener *listener, void *data)
 	struct xwm_window *win;
 	wl_list_for_each(win, &xwm->windows, link)
 		xwm_role_destroy(win);
+	xwm_selection_drop_host(xwm);
 	xwm_role_drop_globals(xwm);
 	xwm_pairing_finish(xwm);
 	wl_list_remove(&xwm->gc_destroy.link);
@@ -533,6 +544,7 @@ xwm_create(struct wlgp_server *server, int wm_fd, struct wl_client *xwayland_cli
 		return NULL;
 	}
 	xcb_prefetch_extension_data(xwm->conn, &xcb_composite_id);
+	xcb_prefetch_extension_data(xwm->conn, &xcb_xfixes_id);
 	xwm->screen = xcb_setup_roots_iterator(xcb_get_setup(xwm->conn)).data;
 	if (!xwm->screen || !intern_atoms(xwm) || !redirect_root(xwm)) {
 		xwm_destroy(xwm);
@@ -544,6 +556,7 @@ xwm_create(struct wlgp_server *server, int wm_fd, struct wl_client *xwayland_cli
 		xwm_destroy(xwm);
 		return NULL;
 	}
+	xwm_selection_init(xwm);
 	xwm_role_bind_globals(xwm);
 	xwm->x_source = wl_event_loop_add_fd(server->loop,
 					     xcb_get_file_descriptor(xwm->conn),
@@ -566,6 +579,7 @@ xwm_destroy(struct xwm *xwm)
 	struct xwm_window *win, *wtmp;
 	wl_list_for_each_safe(win, wtmp, &xwm->windows, link)
 		xwm_window_destroy(win);
+	xwm_selection_finish(xwm);
 	if (xwm->gc) {
 		xwm_role_drop_globals(xwm);
 		xwm_pairing_finish(xwm);

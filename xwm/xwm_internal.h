@@ -61,6 +61,12 @@ enum xwm_atom {
 	ATOM_NET_WM_WINDOW_TYPE_DND,
 	ATOM_NET_CLIENT_LIST,
 	ATOM_XWAYLAND_ALLOW_COMMITS,
+	ATOM_CLIPBOARD,
+	ATOM_TARGETS,
+	ATOM_TIMESTAMP,
+	ATOM_INCR,
+	ATOM_TEXT,
+	ATOM_WL_SELECTION,
 	ATOM_COUNT,
 };
 
@@ -108,6 +114,15 @@ struct xwm {
 	struct wl_registry *host_registry;
 	struct xdg_wm_base *host_wm_base;
 	struct wl_subcompositor *host_subcompositor;
+
+	/* The clipboard (selection.c); NULL without XFixes. */
+	struct xwm_selection *selection;
+	uint8_t xfixes_event_base;
+	struct wl_seat *host_seat;
+	struct wl_keyboard *host_keyboard;
+	struct wl_data_device_manager *host_data_manager;
+	struct wl_data_device *host_data_device;
+	uint32_t host_input_serial; /* latest, for set_selection */
 
 	xcb_window_t focused;     /* X window we gave the input focus */
 	xcb_window_t last_active; /* last managed window the host activated */
@@ -203,6 +218,14 @@ void xwm_pairing_finish(struct xwm *xwm);
 void xwm_handle_surface_id(struct xwm *xwm, struct xwm_window *win, uint32_t id);
 void xwm_window_unpair(struct xwm_window *win);
 void xwm_surface_release(struct xwm_surface *s);
+
+/* selection.c */
+void xwm_selection_init(struct xwm *xwm);
+void xwm_selection_host_ready(struct xwm *xwm);
+void xwm_selection_drop_host(struct xwm *xwm);
+void xwm_selection_finish(struct xwm *xwm);
+bool xwm_selection_handle_event(struct xwm *xwm, xcb_generic_event_t *ev);
+bool xwm_selection_owns_window(struct xwm *xwm, xcb_window_t window);
 
 /* role.c */
 void xwm_role_bind_globals(struct xwm *xwm);
