@@ -265,6 +265,7 @@ handle_chunk_reply(struct xwm *xwm, struct xwm_reply *r, void *data,
 	if (reply->type == xwm->atoms[ATOM_INCR] && !t->incr) {
 		/* Deleting the property (we did) asks for the first chunk. */
 		t->incr = true;
+		wlgp_debug("xwm: an X client sends its clipboard incrementally");
 		return;
 	}
 	if (t->incr && len == 0) {
@@ -502,6 +503,8 @@ finish_to_x(struct xsel_transfer *t)
 	send_selection_notify(xwm, t->requestor, t->sel->atom, t->target,
 			      t->property, XCB_CURRENT_TIME);
 	t->incr_started = true;
+	wlgp_debug("xwm: %zu bytes of the host's clipboard go to an X client "
+		   "incrementally", t->len);
 }
 
 static int

@@ -27,7 +27,7 @@ import wlgp
 
 QT_EXAMPLE = Path("/usr/lib/x86_64-linux-gnu/qt5/examples/widgets/widgets/analogclock/analogclock")
 TOOLS = ("Xwayland", "xterm", "xeyes", "xlogo", "xmessage", "glxgears", "xwininfo",
-         "xdotool", "xprop", "xdpyinfo", "wmctrl", "gtk3-widget-factory", "weston-debug",
+         "xdotool", "xprop", "xdpyinfo", "wmctrl", "xclip", "wl-copy", "wl-paste", "gtk3-widget-factory", "weston-debug",
          "import")
 
 
@@ -48,9 +48,12 @@ def free_display():
     raise AssertionError("no free X display number")
 
 
-def start_x_proxy(wl, host, number=None):
+def start_x_proxy(wl, host, number=None, verbose=False):
     number = free_display() if number is None else number
-    proxy = wl.start_proxy(host, extra=["--x-display", str(number)])
+    extra = ["--x-display", str(number)]
+    if verbose and not os.environ.get("WLGP_PROXY_VERBOSE"):
+        extra.append("--verbose")
+    proxy = wl.start_proxy(host, extra=extra)
     proxy.x_display = f":{number}"
     proxy.wait_for_output(r"serving X display :%d" % number, 10, stream="stderr")
     return proxy
@@ -745,3 +748,122 @@ def test_crashing_xwayland_is_rate_limited(wl, host, x_tools):
     # Still a Wayland proxy.
     info = wl.run(["wayland-info"], proxy, timeout=20)
     assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
+
+
+# --------------------------------------------------------------------------
+# the clipboard between X11 and Wayland
+
+BLOB_TYPE = "application/x-wlgp-blob"
+
+
+def xclip_copy(wl, proxy, path, target=None):
+    """xclip owns CLIPBOARD with the file's bytes until one paste took them."""
+    argv = ["xclip", "-i", "-selection", "clipboard", "-loops", "1"]
+    if target:
+        argv += ["-t", target]
+    return x_client(wl, proxy, argv + [str(path)], name="xclip-in")
+
+
+def xclip_paste(proxy, target=None, timeout=60):
+    argv = ["xclip", "-o", "-selection", "clipboard"]
+    if target:
+        argv += ["-t", target]
+    env = dict(os.environ, DISPLAY=proxy.x_display)
+    return subprocess.run(argv, env=env, capture_output=True, timeout=timeout)
+
+
+def wl_paste(wl, display, out, mime=None, timeout=60):
+    mime_arg = f"-t {mime} " if mime else ""
+    return subprocess.run(f"wl-paste -n {mime_arg}> {out}", shell=True,
+                          env=wl.client_env(getattr(display, "socket", display)),
+                          capture_output=True, timeout=timeout)
+
+
+def wl_copy(wl, display, path, mime=None):
+    """wl-copy serving the file's bytes (in the foreground: the test's
+    cleanup stops it)."""
+    mime_arg = f"-t {mime} " if mime else ""
+    return wl.client(["sh", "-c", f"exec wl-copy --foreground {mime_arg}< {path}"],
+                     display, name="wl-copy")
+
+
+@pytest.fixture
+def x_clip_setup(wl, seat):
+    """A proxy serving X on the seat host, with xterm focused (the host
+    gives the selection to the focused client's connection)."""
+    if shutil.which("xclip") is None:
+        pytest.fail("xclip is missing", pytrace=False)
+    proxy = start_x_proxy(wl, seat, verbose=True)
+    client = x_client(wl, proxy, ["xterm"], name="xterm")
+    window = wait_x_window(proxy, "XTerm", client)
+    assert wlgp.wait_until(lambda: "%#x" % int(window) in x_run(
+        proxy, "xprop", "-root", "_NET_ACTIVE_WINDOW").stdout, 15, 0.2)
+    return proxy
+
+
+def test_x11_clipboard_text_both_ways(wl, seat, x_clip_setup, tmp_path):
+    proxy = x_clip_setup
+    text = "clipboard from X: grüße\n"
+    src = tmp_path / "x.txt"
+    src.write_text(text)
+    owner = xclip_copy(wl, proxy, src)
+    out = tmp_path / "host.txt"
+    assert wlgp.wait_until(lambda: wl_paste(wl, seat, out).returncode == 0 and
+                           out.read_text() == text, 10, 0.3), \
+        f"the host pasted {out.read_text() if out.exists() else None!r}"
+    owner.wait(10)
+
+    text = "clipboard from the host: ça va\n"
+    src.write_text(text)
+    copier = wl_copy(wl, seat, src)
+    assert wlgp.wait_until(lambda: xclip_paste(proxy).stdout.decode() == text, 10, 0.3), \
+        f"X pasted {xclip_paste(proxy).stdout!r}:\n{copier.describe()}"
+    targets = xclip_paste(proxy, "TARGETS").stdout.decode().split()
+    assert "UTF8_STRING" in targets and "TARGETS" in targets, targets
+    assert xclip_paste(proxy, "UTF8_STRING").stdout.decode() == text
+
+
+def test_x11_clipboard_32mib_blob_both_ways(wl, seat, x_clip_setup, tmp_path):
+    """A binary type by its own name, byte-exact, large enough for INCR."""
+    proxy = x_clip_setup
+    blob = os.urandom(32 << 20)
+    src = tmp_path / "blob"
+    src.write_bytes(blob)
+    owner = xclip_copy(wl, proxy, src, BLOB_TYPE)
+    out = tmp_path / "host.bin"
+    assert wlgp.wait_until(lambda: wl_paste(wl, seat, out, BLOB_TYPE).returncode == 0 and
+                           out.stat().st_size == len(blob), 20, 0.5), \
+        f"the host pasted {out.stat().st_size if out.exists() else None} bytes"
+    assert out.read_bytes() == blob
+    owner.wait(10)
+
+    blob = os.urandom(32 << 20)
+    src.write_bytes(blob)
+    wl_copy(wl, seat, src, BLOB_TYPE)
+    assert wlgp.wait_until(lambda: len(xclip_paste(proxy, BLOB_TYPE).stdout) ==
+                           len(blob), 20, 0.5)
+    got = xclip_paste(proxy, BLOB_TYPE).stdout
+    assert got == blob, f"{len(got)} bytes, differing"
+    # Both ways took the INCR path (the bytes above are the real check).
+    log = proxy.stderr()
+    assert "an X client sends its clipboard incrementally" in log
+    assert "33554432 bytes of the host's clipboard go to an X client incrementally" in log
+
+
+def test_x11_clipboard_with_guest_wayland_app(wl, seat, x_clip_setup, tmp_path):
+    """X → a Wayland app of the same guest, and back, through the host."""
+    proxy = x_clip_setup
+    text = "from X to a guest Wayland app\n"
+    src = tmp_path / "x.txt"
+    src.write_text(text)
+    owner = xclip_copy(wl, proxy, src)
+    out = tmp_path / "guest.txt"
+    assert wlgp.wait_until(lambda: wl_paste(wl, proxy, out).returncode == 0 and
+                           out.read_text() == text, 10, 0.3), \
+        f"the guest app pasted {out.read_text() if out.exists() else None!r}"
+    owner.wait(10)
+    text = "from a guest Wayland app to X\n"
+    src.write_text(text)
+    wl_copy(wl, proxy, src)
+    assert wlgp.wait_until(lambda: xclip_paste(proxy).stdout.decode() == text, 10, 0.3), \
+        f"X pasted {xclip_paste(proxy).stdout!r}"
