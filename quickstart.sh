@@ -10,11 +10,11 @@ cd "$(dirname "$0")"
 
 BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
   wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev python3
-  libxcb1-dev libxcb-composite0-dev libxcb-icccm4-dev"
+  libxcb1-dev libxcb-composite0-dev libxcb-icccm4-dev libxcb-xfixes0-dev"
 HOST_PKGS="weston wayland-utils xwayland"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
   foot x11-apps xterm imagemagick waypipe systemd man-db sway
-  x11-utils gtk-3-examples qtbase5-examples mesa-utils wmctrl"
+  x11-utils gtk-3-examples qtbase5-examples mesa-utils wmctrl xclip"
 
 install_packages() {
 	local missing=()
