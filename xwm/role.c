@@ -20,6 +20,7 @@
 #include "client.h"
 #include "log.h"
 #include "relay.h"
+#include "primary-selection-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
 #include "xwm_internal.h"
 
@@ -68,6 +69,7 @@ handle_keyboard_enter(void *data, struct wl_keyboard *keyboard, uint32_t serial,
 {
 	struct xwm *xwm = data;
 	xwm->host_input_serial = serial;
+	xwm_selection_input_serial(xwm);
 }
 
 static void
@@ -138,6 +140,13 @@ handle_global(void *data, struct wl_registry *registry, uint32_t name,
 			&wl_data_device_manager_interface, 3);
 		xwm_selection_host_ready(xwm);
 		return;
+	} else if (!xwm->host_primary_manager &&
+		   strcmp(interface,
+			  zwp_primary_selection_device_manager_v1_interface.name) == 0) {
+		xwm->host_primary_manager = wl_registry_bind(registry, name,
+			&zwp_primary_selection_device_manager_v1_interface, 1);
+		xwm_selection_host_ready(xwm);
+		return;
 	} else {
 		return;
 	}
@@ -175,6 +184,9 @@ xwm_role_drop_globals(struct xwm *xwm)
 		wl_seat_destroy(xwm->host_seat);
 	if (xwm->host_data_manager)
 		wl_data_device_manager_destroy(xwm->host_data_manager);
+	if (xwm->host_primary_manager)
+		zwp_primary_selection_device_manager_v1_destroy(xwm->host_primary_manager);
+	xwm->host_primary_manager = NULL;
 	if (xwm->host_registry)
 		wl_registry_destroy(xwm->host_registry);
 	xwm->host_keyboard = NULL;

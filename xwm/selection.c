@@ -1,8 +1,10 @@
 /*
- * The clipboard between X11 and Wayland (CLIPBOARD; the host's wl_data_device
- * on Xwayland's own host connection, which is the one the host gives the
- * selection to while an X window has the keyboard focus, and whose input
- * serials set_selection needs).
+ * The clipboard and the primary selection between X11 and Wayland:
+ * CLIPBOARD through the host's wl_data_device, PRIMARY through its
+ * zwp_primary_selection_device_v1 (where the host has one; weston 10 has
+ * not), both on Xwayland's own host connection, which is the one the host
+ * gives the selection to while an X window has the keyboard focus, and
+ * whose input serials set_selection needs.
  *
  * X owner → host: on XFixes SelectionNotify the owner's TARGETS become the
  * mime types of a wl_data_source of ours (UTF8_STRING as
@@ -28,6 +30,8 @@
 #include <wayland-client-protocol.h>
 #include <xcb/xfixes.h>
 
+#include "primary-selection-unstable-v1-client-protocol.h"
+
 #include "channel.h"
 #include "client.h"
 #include "log.h"
@@ -40,7 +44,7 @@
 
 struct xsel_offer {
 	struct xwm_selection *sel;
-	struct wl_data_offer *offer;
+	struct wl_proxy *offer; /* wl_data_offer or zwp_primary_selection_offer_v1 */
 	struct wl_array mimes; /* char *, owned */
 	struct wl_array atoms; /* xcb_atom_t per mime, once interned */
 	size_t interned;
@@ -69,14 +73,32 @@ struct xsel_transfer {
 	size_t len, cap, written;
 };
 
+/* What differs between the clipboard (wl_data_*) and the primary
+ * selection (zwp_primary_selection_*_v1) on the host: the same requests
+ * under other names. */
+struct xsel_host_ops {
+	struct wl_proxy *(*create_source)(struct xwm_selection *sel);
+	void (*source_offer)(struct wl_proxy *source, const char *mime);
+	void (*set_selection)(struct xwm_selection *sel, struct wl_proxy *source,
+			      uint32_t serial);
+	void (*source_destroy)(struct wl_proxy *source);
+	void (*offer_receive)(struct wl_proxy *offer, const char *mime, int fd);
+	void (*offer_destroy)(struct wl_proxy *offer);
+	void (*device_destroy)(struct wl_proxy *device);
+};
+
 struct xwm_selection {
 	struct xwm *xwm;
+	unsigned index; /* in xwm.selections */
+	const struct xsel_host_ops *ops;
 	xcb_atom_t atom;
 	xcb_window_t window;
 	bool own_x; /* we own the X selection for the host's */
+	struct wl_proxy *device; /* on Xwayland's host connection */
 
 	/* X owner → host */
-	struct wl_data_source *source;
+	struct wl_proxy *source;
+	bool publish_pending; /* waits for a first input serial */
 	char **source_mimes;
 	xcb_atom_t *source_atoms;
 	size_t source_count, source_named;
@@ -246,12 +268,23 @@ transfer_by_window(struct xwm_selection *sel, xcb_window_t window)
 	return NULL;
 }
 
+static struct xsel_transfer *
+transfer_by_window_any(struct xwm *xwm, xcb_window_t window)
+{
+	for (int i = 0; i < XWM_SELECTIONS; i++) {
+		struct xsel_transfer *t = xwm->selections[i] ?
+			transfer_by_window(xwm->selections[i], window) : NULL;
+		if (t)
+			return t;
+	}
+	return NULL;
+}
+
 static void
 handle_chunk_reply(struct xwm *xwm, struct xwm_reply *r, void *data,
 		   xcb_generic_error_t *error)
 {
-	struct xwm_selection *sel = xwm->selection;
-	struct xsel_transfer *t = sel ? transfer_by_window(sel, r->window) : NULL;
+	struct xsel_transfer *t = transfer_by_window_any(xwm, r->window);
 	xcb_get_property_reply_t *reply = error ? NULL : data;
 	if (!t)
 		return;
@@ -292,10 +325,8 @@ read_chunk(struct xsel_transfer *t)
 
 /* The host pastes what an X client owns. */
 static void
-handle_source_send(void *data, struct wl_data_source *source,
-		   const char *mime_type, int32_t fd)
+source_send(struct xwm_selection *sel, const char *mime_type, int32_t fd)
 {
-	struct xwm_selection *sel = data;
 	struct xwm *xwm = sel->xwm;
 	xcb_atom_t target = XCB_NONE;
 	for (size_t i = 0; i < sel->source_count; i++) {
@@ -326,7 +357,7 @@ static void
 free_source(struct xwm_selection *sel)
 {
 	if (sel->source)
-		wl_data_source_destroy(sel->source);
+		sel->ops->source_destroy(sel->source);
 	sel->source = NULL;
 	for (size_t i = 0; i < sel->source_count; i++)
 		free(sel->source_mimes[i]);
@@ -336,37 +367,28 @@ free_source(struct xwm_selection *sel)
 	sel->source_atoms = NULL;
 	sel->source_count = sel->source_named = 0;
 	sel->source_generation++;
+	sel->publish_pending = false;
 }
 
 static void
-handle_source_cancelled(void *data, struct wl_data_source *source)
+source_cancelled(struct xwm_selection *sel, struct wl_proxy *source)
 {
-	struct xwm_selection *sel = data;
-	if (sel->source == source)
-		free_source(sel);
+	if (sel->source != source)
+		return;
+	wlgp_debug("xwm: the host replaced the X client's %s",
+		   sel->index ? "primary selection" : "clipboard");
+	free_source(sel);
 }
-
-static void
-handle_source_target(void *data, struct wl_data_source *source, const char *mime)
-{
-}
-
-static const struct wl_data_source_listener source_listener = {
-	.target = handle_source_target,
-	.send = handle_source_send,
-	.cancelled = handle_source_cancelled,
-};
 
 static void
 publish_source(struct xwm_selection *sel)
 {
 	struct xwm *xwm = sel->xwm;
-	if (!xwm->host_data_manager || !xwm->host_data_device || !xwm->gc) {
+	if (!sel->device || !xwm->gc) {
 		free_source(sel);
 		return;
 	}
-	sel->source = wl_data_device_manager_create_data_source(xwm->host_data_manager);
-	wl_data_source_add_listener(sel->source, &source_listener, sel);
+	sel->source = sel->ops->create_source(sel);
 	size_t offered = 0;
 	for (size_t i = 0; i < sel->source_count; i++) {
 		if (!sel->source_mimes[i])
@@ -377,7 +399,7 @@ publish_source(struct xwm_selection *sel)
 			dup |= sel->source_mimes[j] &&
 			       strcmp(sel->source_mimes[j], sel->source_mimes[i]) == 0;
 		if (!dup) {
-			wl_data_source_offer(sel->source, sel->source_mimes[i]);
+			sel->ops->source_offer(sel->source, sel->source_mimes[i]);
 			offered++;
 		}
 	}
@@ -385,17 +407,24 @@ publish_source(struct xwm_selection *sel)
 		free_source(sel);
 		return;
 	}
-	wl_data_device_set_selection(xwm->host_data_device, sel->source,
-				     xwm->host_input_serial);
-	wlgp_debug("xwm: an X client's clipboard (%zu types) offered to the host",
-		   offered);
+	if (!xwm->host_input_serial) {
+		/* No input event on this connection yet: a host checks the
+		 * serial (wlroots does), so the first one will do. */
+		sel->publish_pending = true;
+		return;
+	}
+	sel->ops->set_selection(sel, sel->source, xwm->host_input_serial);
+	wlgp_debug("xwm: an X client's %s (%zu types) offered to the host "
+		   "(serial %u)", sel->index ? "primary selection" : "clipboard",
+		   offered, xwm->host_input_serial);
 }
 
 static void
 handle_target_name(struct xwm *xwm, struct xwm_reply *r, void *data,
 		   xcb_generic_error_t *error)
 {
-	struct xwm_selection *sel = xwm->selection;
+	struct xwm_selection *sel = r->window < XWM_SELECTIONS ?
+		xwm->selections[r->window] : NULL;
 	xcb_get_atom_name_reply_t *reply = error ? NULL : data;
 	if (!sel || r->data != sel->source_generation || r->atom >= sel->source_count)
 		return;
@@ -415,7 +444,8 @@ static void
 handle_targets_reply(struct xwm *xwm, struct xwm_reply *r, void *data,
 		     xcb_generic_error_t *error)
 {
-	struct xwm_selection *sel = xwm->selection;
+	struct xwm_selection *sel = r->window < XWM_SELECTIONS ?
+		xwm->selections[r->window] : NULL;
 	xcb_get_property_reply_t *reply = error ? NULL : data;
 	if (!sel || r->data != sel->source_generation || !reply ||
 	    reply->type != XCB_ATOM_ATOM || reply->format != 32)
@@ -432,7 +462,7 @@ handle_targets_reply(struct xwm *xwm, struct xwm_reply *r, void *data,
 	for (size_t i = 0; i < n; i++) {
 		sel->source_atoms[i] = atoms[i];
 		xcb_get_atom_name_cookie_t c = xcb_get_atom_name(xwm->conn, atoms[i]);
-		xwm_expect(xwm, c.sequence, handle_target_name, XCB_NONE,
+		xwm_expect(xwm, c.sequence, handle_target_name, sel->index,
 			   (xcb_atom_t)i, sel->source_generation);
 	}
 }
@@ -609,7 +639,7 @@ handle_selection_request(struct xwm_selection *sel, xcb_selection_request_event_
 	t->requestor = req->requestor;
 	t->property = property;
 	t->target = req->target;
-	wl_data_offer_receive(sel->current->offer, mime, pipe.host_fd);
+	sel->ops->offer_receive(sel->current->offer, mime, pipe.host_fd);
 	close(pipe.host_fd);
 	t->source = wl_event_loop_add_fd(xwm->server->loop, t->local_fd,
 					 WL_EVENT_READABLE, handle_local_readable, t);
@@ -633,13 +663,13 @@ offer_destroy(struct xsel_offer *o)
 		free(*mime);
 	wl_array_release(&o->mimes);
 	wl_array_release(&o->atoms);
-	wl_data_offer_destroy(o->offer);
+	o->sel->ops->offer_destroy(o->offer);
 	wl_list_remove(&o->link);
 	free(o);
 }
 
 static struct xsel_offer *
-offer_find(struct xwm_selection *sel, struct wl_data_offer *offer)
+offer_find(struct xwm_selection *sel, struct wl_proxy *offer)
 {
 	struct xsel_offer *o;
 	wl_list_for_each(o, &sel->offers, link) {
@@ -650,9 +680,8 @@ offer_find(struct xwm_selection *sel, struct wl_data_offer *offer)
 }
 
 static void
-handle_offer_offer(void *data, struct wl_data_offer *offer, const char *mime)
+offer_add_mime(struct xsel_offer *o, const char *mime)
 {
-	struct xsel_offer *o = data;
 	if (o->mimes.size / sizeof(char *) >= XSEL_MAX_TARGETS)
 		return;
 	char **slot = wl_array_add(&o->mimes, sizeof(*slot));
@@ -660,38 +689,20 @@ handle_offer_offer(void *data, struct wl_data_offer *offer, const char *mime)
 		o->mimes.size -= sizeof(*slot);
 }
 
-static void
-handle_offer_source_actions(void *data, struct wl_data_offer *offer, uint32_t a)
+static struct xsel_offer *
+new_offer(struct xwm_selection *sel, struct wl_proxy *offer)
 {
-}
-
-static void
-handle_offer_action(void *data, struct wl_data_offer *offer, uint32_t a)
-{
-}
-
-static const struct wl_data_offer_listener offer_listener = {
-	.offer = handle_offer_offer,
-	.source_actions = handle_offer_source_actions,
-	.action = handle_offer_action,
-};
-
-static void
-handle_device_data_offer(void *data, struct wl_data_device *device,
-			 struct wl_data_offer *offer)
-{
-	struct xwm_selection *sel = data;
 	struct xsel_offer *o = calloc(1, sizeof(*o));
 	if (!o) {
-		wl_data_offer_destroy(offer);
-		return;
+		sel->ops->offer_destroy(offer);
+		return NULL;
 	}
 	o->sel = sel;
 	o->offer = offer;
 	wl_array_init(&o->mimes);
 	wl_array_init(&o->atoms);
 	wl_list_insert(&sel->offers, &o->link);
-	wl_data_offer_add_listener(offer, &offer_listener, o);
+	return o;
 }
 
 static void
@@ -702,14 +713,16 @@ take_x_selection(struct xwm_selection *sel)
 	/* At once: an X client asking meanwhile must find us the owner. */
 	xcb_flush(xwm->conn);
 	sel->own_x = true;
-	wlgp_debug("xwm: the host's clipboard offered to X clients");
+	wlgp_debug("xwm: the host's %s offered to X clients",
+		   sel->index ? "primary selection" : "clipboard");
 }
 
 static void
 handle_mime_atom(struct xwm *xwm, struct xwm_reply *r, void *data,
 		 xcb_generic_error_t *error)
 {
-	struct xwm_selection *sel = xwm->selection;
+	struct xwm_selection *sel = r->window < XWM_SELECTIONS ?
+		xwm->selections[r->window] : NULL;
 	xcb_intern_atom_reply_t *reply = error ? NULL : data;
 	/* Only for the offer that is still the selection. */
 	struct xsel_offer *o = sel ? sel->current : NULL;
@@ -722,10 +735,8 @@ handle_mime_atom(struct xwm *xwm, struct xwm_reply *r, void *data,
 }
 
 static void
-handle_device_selection(void *data, struct wl_data_device *device,
-			struct wl_data_offer *offer)
+device_selection(struct xwm_selection *sel, struct wl_proxy *offer)
 {
-	struct xwm_selection *sel = data;
 	struct xwm *xwm = sel->xwm;
 	struct xsel_offer *o = offer ? offer_find(sel, offer) : NULL;
 	struct xsel_offer *old = sel->current;
@@ -757,45 +768,304 @@ handle_device_selection(void *data, struct wl_data_device *device,
 		const char *mime = ((char **)o->mimes.data)[i];
 		xcb_intern_atom_cookie_t c = xcb_intern_atom(xwm->conn, 0,
 			(uint16_t)strnlen(mime, 1024), mime);
-		xwm_expect(xwm, c.sequence, handle_mime_atom, XCB_NONE,
+		xwm_expect(xwm, c.sequence, handle_mime_atom, sel->index,
 			   (xcb_atom_t)i, sel->offer_generation);
 	}
 }
 
+/* ---------------------------------------------------------------------- */
+/* the clipboard's host protocol: wl_data_* */
+
 static void
-handle_device_enter(void *data, struct wl_data_device *device, uint32_t serial,
-		    struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y,
-		    struct wl_data_offer *offer)
+data_source_target(void *data, struct wl_data_source *source, const char *mime)
+{
+}
+
+static void
+data_source_send(void *data, struct wl_data_source *source, const char *mime,
+		 int32_t fd)
+{
+	source_send(data, mime, fd);
+}
+
+static void
+data_source_cancelled(void *data, struct wl_data_source *source)
+{
+	source_cancelled(data, (struct wl_proxy *)source);
+}
+
+static void
+data_source_dnd_drop_performed(void *data, struct wl_data_source *source)
+{
+}
+
+static void
+data_source_dnd_finished(void *data, struct wl_data_source *source)
+{
+}
+
+static void
+data_source_action(void *data, struct wl_data_source *source, uint32_t action)
+{
+}
+
+static const struct wl_data_source_listener data_source_listener = {
+	.target = data_source_target,
+	.send = data_source_send,
+	.cancelled = data_source_cancelled,
+	.dnd_drop_performed = data_source_dnd_drop_performed,
+	.dnd_finished = data_source_dnd_finished,
+	.action = data_source_action,
+};
+
+static void
+data_offer_offer(void *data, struct wl_data_offer *offer, const char *mime)
+{
+	offer_add_mime(data, mime);
+}
+
+static void
+data_offer_source_actions(void *data, struct wl_data_offer *offer, uint32_t a)
+{
+}
+
+static void
+data_offer_action(void *data, struct wl_data_offer *offer, uint32_t a)
+{
+}
+
+static const struct wl_data_offer_listener data_offer_listener = {
+	.offer = data_offer_offer,
+	.source_actions = data_offer_source_actions,
+	.action = data_offer_action,
+};
+
+static void
+data_device_data_offer(void *data, struct wl_data_device *device,
+		       struct wl_data_offer *offer)
+{
+	struct xsel_offer *o = new_offer(data, (struct wl_proxy *)offer);
+	if (o)
+		wl_data_offer_add_listener(offer, &data_offer_listener, o);
+}
+
+static void
+data_device_enter(void *data, struct wl_data_device *device, uint32_t serial,
+		  struct wl_surface *surface, wl_fixed_t x, wl_fixed_t y,
+		  struct wl_data_offer *offer)
 {
 	/* Drag-and-drop is not bridged to X. */
-	struct xsel_offer *o = offer ? offer_find(data, offer) : NULL;
+	struct xsel_offer *o = offer ? offer_find(data, (struct wl_proxy *)offer) : NULL;
 	if (o)
 		offer_destroy(o);
 }
 
 static void
-handle_device_leave(void *data, struct wl_data_device *device)
+data_device_leave(void *data, struct wl_data_device *device)
 {
 }
 
 static void
-handle_device_motion(void *data, struct wl_data_device *device, uint32_t time,
-		     wl_fixed_t x, wl_fixed_t y)
+data_device_motion(void *data, struct wl_data_device *device, uint32_t time,
+		   wl_fixed_t x, wl_fixed_t y)
 {
 }
 
 static void
-handle_device_drop(void *data, struct wl_data_device *device)
+data_device_drop(void *data, struct wl_data_device *device)
 {
 }
 
-static const struct wl_data_device_listener device_listener = {
-	.data_offer = handle_device_data_offer,
-	.enter = handle_device_enter,
-	.leave = handle_device_leave,
-	.motion = handle_device_motion,
-	.drop = handle_device_drop,
-	.selection = handle_device_selection,
+static void
+data_device_selection(void *data, struct wl_data_device *device,
+		      struct wl_data_offer *offer)
+{
+	device_selection(data, (struct wl_proxy *)offer);
+}
+
+static const struct wl_data_device_listener data_device_listener = {
+	.data_offer = data_device_data_offer,
+	.enter = data_device_enter,
+	.leave = data_device_leave,
+	.motion = data_device_motion,
+	.drop = data_device_drop,
+	.selection = data_device_selection,
+};
+
+static struct wl_proxy *
+data_create_source(struct xwm_selection *sel)
+{
+	struct wl_data_source *source =
+		wl_data_device_manager_create_data_source(sel->xwm->host_data_manager);
+	wl_data_source_add_listener(source, &data_source_listener, sel);
+	return (struct wl_proxy *)source;
+}
+
+static void
+data_source_offer_mime(struct wl_proxy *source, const char *mime)
+{
+	wl_data_source_offer((struct wl_data_source *)source, mime);
+}
+
+static void
+data_set_selection(struct xwm_selection *sel, struct wl_proxy *source,
+		   uint32_t serial)
+{
+	wl_data_device_set_selection((struct wl_data_device *)sel->device,
+				     (struct wl_data_source *)source, serial);
+}
+
+static void
+data_source_destroy(struct wl_proxy *source)
+{
+	wl_data_source_destroy((struct wl_data_source *)source);
+}
+
+static void
+data_offer_receive(struct wl_proxy *offer, const char *mime, int fd)
+{
+	wl_data_offer_receive((struct wl_data_offer *)offer, mime, fd);
+}
+
+static void
+data_offer_destroy(struct wl_proxy *offer)
+{
+	wl_data_offer_destroy((struct wl_data_offer *)offer);
+}
+
+static void
+data_device_destroy(struct wl_proxy *device)
+{
+	wl_data_device_destroy((struct wl_data_device *)device);
+}
+
+static const struct xsel_host_ops clipboard_ops = {
+	.create_source = data_create_source,
+	.source_offer = data_source_offer_mime,
+	.set_selection = data_set_selection,
+	.source_destroy = data_source_destroy,
+	.offer_receive = data_offer_receive,
+	.offer_destroy = data_offer_destroy,
+	.device_destroy = data_device_destroy,
+};
+
+/* ---------------------------------------------------------------------- */
+/* the primary selection's host protocol: zwp_primary_selection_*_v1 */
+
+static void
+primary_source_send(void *data, struct zwp_primary_selection_source_v1 *source,
+		    const char *mime, int32_t fd)
+{
+	source_send(data, mime, fd);
+}
+
+static void
+primary_source_cancelled(void *data, struct zwp_primary_selection_source_v1 *source)
+{
+	source_cancelled(data, (struct wl_proxy *)source);
+}
+
+static const struct zwp_primary_selection_source_v1_listener primary_source_listener = {
+	.send = primary_source_send,
+	.cancelled = primary_source_cancelled,
+};
+
+static void
+primary_offer_offer(void *data, struct zwp_primary_selection_offer_v1 *offer,
+		    const char *mime)
+{
+	offer_add_mime(data, mime);
+}
+
+static const struct zwp_primary_selection_offer_v1_listener primary_offer_listener = {
+	.offer = primary_offer_offer,
+};
+
+static void
+primary_device_data_offer(void *data, struct zwp_primary_selection_device_v1 *device,
+			  struct zwp_primary_selection_offer_v1 *offer)
+{
+	struct xsel_offer *o = new_offer(data, (struct wl_proxy *)offer);
+	if (o)
+		zwp_primary_selection_offer_v1_add_listener(offer,
+			&primary_offer_listener, o);
+}
+
+static void
+primary_device_selection(void *data, struct zwp_primary_selection_device_v1 *device,
+			 struct zwp_primary_selection_offer_v1 *offer)
+{
+	device_selection(data, (struct wl_proxy *)offer);
+}
+
+static const struct zwp_primary_selection_device_v1_listener primary_device_listener = {
+	.data_offer = primary_device_data_offer,
+	.selection = primary_device_selection,
+};
+
+static struct wl_proxy *
+primary_create_source(struct xwm_selection *sel)
+{
+	struct zwp_primary_selection_source_v1 *source =
+		zwp_primary_selection_device_manager_v1_create_source(
+			sel->xwm->host_primary_manager);
+	zwp_primary_selection_source_v1_add_listener(source,
+		&primary_source_listener, sel);
+	return (struct wl_proxy *)source;
+}
+
+static void
+primary_source_offer_mime(struct wl_proxy *source, const char *mime)
+{
+	zwp_primary_selection_source_v1_offer(
+		(struct zwp_primary_selection_source_v1 *)source, mime);
+}
+
+static void
+primary_set_selection(struct xwm_selection *sel, struct wl_proxy *source,
+		      uint32_t serial)
+{
+	zwp_primary_selection_device_v1_set_selection(
+		(struct zwp_primary_selection_device_v1 *)sel->device,
+		(struct zwp_primary_selection_source_v1 *)source, serial);
+}
+
+static void
+primary_source_destroy(struct wl_proxy *source)
+{
+	zwp_primary_selection_source_v1_destroy(
+		(struct zwp_primary_selection_source_v1 *)source);
+}
+
+static void
+primary_offer_receive(struct wl_proxy *offer, const char *mime, int fd)
+{
+	zwp_primary_selection_offer_v1_receive(
+		(struct zwp_primary_selection_offer_v1 *)offer, mime, fd);
+}
+
+static void
+primary_offer_destroy(struct wl_proxy *offer)
+{
+	zwp_primary_selection_offer_v1_destroy(
+		(struct zwp_primary_selection_offer_v1 *)offer);
+}
+
+static void
+primary_device_destroy(struct wl_proxy *device)
+{
+	zwp_primary_selection_device_v1_destroy(
+		(struct zwp_primary_selection_device_v1 *)device);
+}
+
+static const struct xsel_host_ops primary_ops = {
+	.create_source = primary_create_source,
+	.source_offer = primary_source_offer_mime,
+	.set_selection = primary_set_selection,
+	.source_destroy = primary_source_destroy,
+	.offer_receive = primary_offer_receive,
+	.offer_destroy = primary_offer_destroy,
+	.device_destroy = primary_device_destroy,
 };
 
 /* ---------------------------------------------------------------------- */
@@ -805,10 +1075,10 @@ static void
 handle_xfixes_notify(struct xwm_selection *sel, xcb_xfixes_selection_notify_event_t *ev)
 {
 	struct xwm *xwm = sel->xwm;
-	if (ev->selection != sel->atom)
-		return;
 	if (ev->owner == sel->window)
 		return; /* our own ownership for the host's selection */
+	wlgp_debug("xwm: X %s owner now 0x%x", sel->index ? "PRIMARY" : "CLIPBOARD",
+		   ev->owner);
 	sel->own_x = false;
 	free_source(sel);
 	if (ev->owner == XCB_NONE)
@@ -830,7 +1100,7 @@ handle_selection_notify(struct xwm_selection *sel, xcb_selection_notify_event_t 
 		xcb_get_property_cookie_t c = xcb_get_property(xwm->conn, 1,
 			sel->window, xwm->atoms[ATOM_WL_SELECTION], XCB_ATOM_ATOM,
 			0, XSEL_MAX_TARGETS);
-		xwm_expect(xwm, c.sequence, handle_targets_reply, sel->window,
+		xwm_expect(xwm, c.sequence, handle_targets_reply, sel->index,
 			   XCB_NONE, sel->source_generation);
 		return;
 	}
@@ -862,46 +1132,60 @@ handle_property_notify(struct xwm_selection *sel, xcb_property_notify_event_t *e
 	}
 }
 
-bool
-xwm_selection_handle_event(struct xwm *xwm, xcb_generic_event_t *ev)
+static bool
+selection_handle_event(struct xwm_selection *sel, xcb_generic_event_t *ev)
 {
-	struct xwm_selection *sel = xwm->selection;
-	if (!sel)
-		return false;
+	struct xwm *xwm = sel->xwm;
 	uint8_t type = ev->response_type & 0x7f;
-	if (xwm->xfixes_event_base &&
-	    type == xwm->xfixes_event_base + XCB_XFIXES_SELECTION_NOTIFY) {
-		handle_xfixes_notify(sel, (xcb_xfixes_selection_notify_event_t *)ev);
+	if (type == xwm->xfixes_event_base + XCB_XFIXES_SELECTION_NOTIFY) {
+		xcb_xfixes_selection_notify_event_t *n =
+			(xcb_xfixes_selection_notify_event_t *)ev;
+		if (n->selection != sel->atom)
+			return false;
+		handle_xfixes_notify(sel, n);
 		return true;
 	}
 	switch (type) {
 	case XCB_SELECTION_REQUEST: {
 		xcb_selection_request_event_t *req = (xcb_selection_request_event_t *)ev;
-		if (req->selection == sel->atom)
-			handle_selection_request(sel, req);
+		if (req->selection != sel->atom)
+			return false;
+		handle_selection_request(sel, req);
 		return true;
 	}
-	case XCB_SELECTION_NOTIFY:
-		handle_selection_notify(sel, (xcb_selection_notify_event_t *)ev);
+	case XCB_SELECTION_NOTIFY: {
+		xcb_selection_notify_event_t *n = (xcb_selection_notify_event_t *)ev;
+		if (n->selection != sel->atom)
+			return false;
+		handle_selection_notify(sel, n);
 		return true;
+	}
 	case XCB_PROPERTY_NOTIFY:
 		handle_property_notify(sel, (xcb_property_notify_event_t *)ev);
-		return false; /* windows.c may want it too */
+		return false; /* window.c may want it too */
 	}
 	return false;
 }
 
 bool
+xwm_selection_handle_event(struct xwm *xwm, xcb_generic_event_t *ev)
+{
+	if (!xwm->xfixes_event_base)
+		return false;
+	bool taken = false;
+	for (int i = 0; i < XWM_SELECTIONS && !taken; i++) {
+		if (xwm->selections[i])
+			taken = selection_handle_event(xwm->selections[i], ev);
+	}
+	return taken;
+}
+
+bool
 xwm_selection_owns_window(struct xwm *xwm, xcb_window_t window)
 {
-	struct xwm_selection *sel = xwm->selection;
-	if (!sel)
-		return false;
-	if (window == sel->window)
-		return true;
-	struct xsel_transfer *t;
-	wl_list_for_each(t, &sel->transfers, link) {
-		if (!t->to_x && t->window == window)
+	for (int i = 0; i < XWM_SELECTIONS; i++) {
+		struct xwm_selection *sel = xwm->selections[i];
+		if (sel && (window == sel->window || transfer_by_window(sel, window)))
 			return true;
 	}
 	return false;
@@ -911,15 +1195,66 @@ xwm_selection_owns_window(struct xwm *xwm, xcb_window_t window)
 /* set-up */
 
 void
+xwm_selection_input_serial(struct xwm *xwm)
+{
+	for (int i = 0; i < XWM_SELECTIONS; i++) {
+		struct xwm_selection *sel = xwm->selections[i];
+		if (sel && sel->publish_pending && sel->source) {
+			sel->publish_pending = false;
+			sel->ops->set_selection(sel, sel->source, xwm->host_input_serial);
+		}
+	}
+}
+
+void
 xwm_selection_host_ready(struct xwm *xwm)
 {
-	struct xwm_selection *sel = xwm->selection;
-	if (!sel || !xwm->host_data_manager || !xwm->host_seat ||
-	    xwm->host_data_device)
+	struct xwm_selection *clipboard = xwm->selections[XWM_CLIPBOARD];
+	struct xwm_selection *primary = xwm->selections[XWM_PRIMARY];
+	if (!xwm->host_seat)
 		return;
-	xwm->host_data_device = wl_data_device_manager_get_data_device(
-		xwm->host_data_manager, xwm->host_seat);
-	wl_data_device_add_listener(xwm->host_data_device, &device_listener, sel);
+	if (clipboard && !clipboard->device && xwm->host_data_manager) {
+		struct wl_data_device *device = wl_data_device_manager_get_data_device(
+			xwm->host_data_manager, xwm->host_seat);
+		wl_data_device_add_listener(device, &data_device_listener, clipboard);
+		clipboard->device = (struct wl_proxy *)device;
+	}
+	if (primary && !primary->device && xwm->host_primary_manager) {
+		struct zwp_primary_selection_device_v1 *device =
+			zwp_primary_selection_device_manager_v1_get_device(
+				xwm->host_primary_manager, xwm->host_seat);
+		zwp_primary_selection_device_v1_add_listener(device,
+			&primary_device_listener, primary);
+		primary->device = (struct wl_proxy *)device;
+	}
+}
+
+static struct xwm_selection *
+selection_create(struct xwm *xwm, unsigned index, xcb_atom_t atom,
+		 const struct xsel_host_ops *ops)
+{
+	struct xwm_selection *sel = calloc(1, sizeof(*sel));
+	if (!sel)
+		return NULL;
+	sel->xwm = xwm;
+	sel->index = index;
+	sel->ops = ops;
+	sel->atom = atom;
+	wl_list_init(&sel->offers);
+	wl_list_init(&sel->transfers);
+	/* A window per selection: one shared by both raced (wlroots
+	 * 2fa257313). */
+	sel->window = xcb_generate_id(xwm->conn);
+	uint32_t mask = XCB_EVENT_MASK_PROPERTY_CHANGE;
+	xcb_create_window(xwm->conn, XCB_COPY_FROM_PARENT, sel->window,
+			  xwm->screen->root, 0, 0, 10, 10, 0,
+			  XCB_WINDOW_CLASS_INPUT_OUTPUT, xwm->screen->root_visual,
+			  XCB_CW_EVENT_MASK, &mask);
+	xcb_xfixes_select_selection_input(xwm->conn, sel->window, sel->atom,
+		XCB_XFIXES_SELECTION_EVENT_MASK_SET_SELECTION_OWNER |
+		XCB_XFIXES_SELECTION_EVENT_MASK_SELECTION_WINDOW_DESTROY |
+		XCB_XFIXES_SELECTION_EVENT_MASK_SELECTION_CLIENT_CLOSE);
+	return sel;
 }
 
 void
@@ -940,33 +1275,21 @@ xwm_selection_init(struct xwm *xwm)
 		return;
 	}
 	free(v);
-	struct xwm_selection *sel = calloc(1, sizeof(*sel));
-	if (!sel)
-		return;
 	xwm->xfixes_event_base = ext->first_event;
-	sel->xwm = xwm;
-	sel->atom = xwm->atoms[ATOM_CLIPBOARD];
-	wl_list_init(&sel->offers);
-	wl_list_init(&sel->transfers);
-	sel->window = xcb_generate_id(xwm->conn);
-	uint32_t mask = XCB_EVENT_MASK_PROPERTY_CHANGE;
-	xcb_create_window(xwm->conn, XCB_COPY_FROM_PARENT, sel->window,
-			  xwm->screen->root, 0, 0, 10, 10, 0,
-			  XCB_WINDOW_CLASS_INPUT_OUTPUT, xwm->screen->root_visual,
-			  XCB_CW_EVENT_MASK, &mask);
-	xcb_xfixes_select_selection_input(xwm->conn, sel->window, sel->atom,
-		XCB_XFIXES_SELECTION_EVENT_MASK_SET_SELECTION_OWNER |
-		XCB_XFIXES_SELECTION_EVENT_MASK_SELECTION_WINDOW_DESTROY |
-		XCB_XFIXES_SELECTION_EVENT_MASK_SELECTION_CLIENT_CLOSE);
-	xwm->selection = sel;
+	xwm->selections[XWM_CLIPBOARD] = selection_create(xwm, XWM_CLIPBOARD,
+		xwm->atoms[ATOM_CLIPBOARD], &clipboard_ops);
+	xwm->selections[XWM_PRIMARY] = selection_create(xwm, XWM_PRIMARY,
+		XCB_ATOM_PRIMARY, &primary_ops);
 }
 
 /* Host objects go (the host connection is going, or the xwm). */
 void
 xwm_selection_drop_host(struct xwm *xwm)
 {
-	struct xwm_selection *sel = xwm->selection;
-	if (sel) {
+	for (int i = 0; i < XWM_SELECTIONS; i++) {
+		struct xwm_selection *sel = xwm->selections[i];
+		if (!sel)
+			continue;
 		struct xsel_offer *o, *otmp;
 		wl_list_for_each_safe(o, otmp, &sel->offers, link)
 			offer_destroy(o);
@@ -974,19 +1297,18 @@ xwm_selection_drop_host(struct xwm *xwm)
 		struct xsel_transfer *t, *ttmp;
 		wl_list_for_each_safe(t, ttmp, &sel->transfers, link)
 			transfer_destroy(t);
+		if (sel->device)
+			sel->ops->device_destroy(sel->device);
+		sel->device = NULL;
 	}
-	if (xwm->host_data_device)
-		wl_data_device_destroy(xwm->host_data_device);
-	xwm->host_data_device = NULL;
 }
 
 void
 xwm_selection_finish(struct xwm *xwm)
 {
-	struct xwm_selection *sel = xwm->selection;
-	if (!sel)
-		return;
 	xwm_selection_drop_host(xwm);
-	xwm->selection = NULL;
-	free(sel);
+	for (int i = 0; i < XWM_SELECTIONS; i++) {
+		free(xwm->selections[i]);
+		xwm->selections[i] = NULL;
+	}
 }

@@ -74,6 +74,8 @@ enum xwm_atom {
  * class longer than 8 KiB is cut, never allocated without bound. */
 #define XWM_PROPERTY_MAX_LONGS 2048
 
+enum { XWM_CLIPBOARD, XWM_PRIMARY, XWM_SELECTIONS };
+
 struct xwm_reply;
 typedef void (*xwm_reply_handler)(struct xwm *xwm, struct xwm_reply *r,
 				  void *reply, xcb_generic_error_t *error);
@@ -115,13 +117,13 @@ struct xwm {
 	struct xdg_wm_base *host_wm_base;
 	struct wl_subcompositor *host_subcompositor;
 
-	/* The clipboard (selection.c); NULL without XFixes. */
-	struct xwm_selection *selection;
+	/* CLIPBOARD and PRIMARY (selection.c); NULL without XFixes. */
+	struct xwm_selection *selections[XWM_SELECTIONS];
 	uint8_t xfixes_event_base;
 	struct wl_seat *host_seat;
 	struct wl_keyboard *host_keyboard;
 	struct wl_data_device_manager *host_data_manager;
-	struct wl_data_device *host_data_device;
+	struct zwp_primary_selection_device_manager_v1 *host_primary_manager;
 	uint32_t host_input_serial; /* latest, for set_selection */
 
 	xcb_window_t focused;     /* X window we gave the input focus */
@@ -222,6 +224,8 @@ void xwm_surface_release(struct xwm_surface *s);
 /* selection.c */
 void xwm_selection_init(struct xwm *xwm);
 void xwm_selection_host_ready(struct xwm *xwm);
+/* A first input serial came: selections waiting for one are set. */
+void xwm_selection_input_serial(struct xwm *xwm);
 void xwm_selection_drop_host(struct xwm *xwm);
 void xwm_selection_finish(struct xwm *xwm);
 bool xwm_selection_handle_event(struct xwm *xwm, xcb_generic_event_t *ev);

@@ -756,9 +756,11 @@ def test_crashing_xwayland_is_rate_limited(wl, host, x_tools):
 BLOB_TYPE = "application/x-wlgp-blob"
 
 
-def xclip_copy(wl, proxy, path, target=None):
-    """xclip owns CLIPBOARD with the file's bytes until one paste took them."""
-    argv = ["xclip", "-i", "-selection", "clipboard", "-loops", "1"]
+def xclip_copy(wl, proxy, path, target=None, selection="clipboard"):
+    """xclip owning the selection with the file's bytes, in the foreground
+    (-quiet), until stopped.  Not -loops: the WM's TARGETS question counts
+    as one of them."""
+    argv = ["xclip", "-quiet", "-i", "-selection", selection]
     if target:
         argv += ["-t", target]
     return x_client(wl, proxy, argv + [str(path)], name="xclip-in")
@@ -811,7 +813,7 @@ def test_x11_clipboard_text_both_ways(wl, seat, x_clip_setup, tmp_path):
     assert wlgp.wait_until(lambda: wl_paste(wl, seat, out).returncode == 0 and
                            out.read_text() == text, 10, 0.3), \
         f"the host pasted {out.read_text() if out.exists() else None!r}"
-    owner.wait(10)
+    owner.stop()
 
     text = "clipboard from the host: ça va\n"
     src.write_text(text)
@@ -835,7 +837,7 @@ def test_x11_clipboard_32mib_blob_both_ways(wl, seat, x_clip_setup, tmp_path):
                            out.stat().st_size == len(blob), 20, 0.5), \
         f"the host pasted {out.stat().st_size if out.exists() else None} bytes"
     assert out.read_bytes() == blob
-    owner.wait(10)
+    owner.stop()
 
     blob = os.urandom(32 << 20)
     src.write_bytes(blob)
@@ -861,9 +863,48 @@ def test_x11_clipboard_with_guest_wayland_app(wl, seat, x_clip_setup, tmp_path):
     assert wlgp.wait_until(lambda: wl_paste(wl, proxy, out).returncode == 0 and
                            out.read_text() == text, 10, 0.3), \
         f"the guest app pasted {out.read_text() if out.exists() else None!r}"
-    owner.wait(10)
+    owner.stop()
     text = "from a guest Wayland app to X\n"
     src.write_text(text)
     wl_copy(wl, proxy, src)
     assert wlgp.wait_until(lambda: xclip_paste(proxy).stdout.decode() == text, 10, 0.3), \
         f"X pasted {xclip_paste(proxy).stdout!r}"
+
+
+def test_x11_primary_selection_both_ways_on_sway(wl, x_tools, request, tmp_path):
+    """PRIMARY between X and a host that has the primary selection (sway:
+    weston 10 has none), text both ways, separate from CLIPBOARD."""
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    sway = seat_host.start_sway_x11(wl, request)
+    proxy = start_x_proxy(wl, sway, verbose=True)
+    client = x_client(wl, proxy, ["xterm"], name="xterm")
+    window = wait_x_window(proxy, "XTerm", client)
+    assert wlgp.wait_until(lambda: "%#x" % int(window) in x_run(
+        proxy, "xprop", "-root", "_NET_ACTIVE_WINDOW").stdout, 15, 0.2)
+    env = dict(os.environ, DISPLAY=proxy.x_display)
+
+    src = tmp_path / "x.txt"
+    src.write_text("primary from X\n")
+    xclip_copy(wl, proxy, src, selection="primary")
+    out = tmp_path / "host.txt"
+
+    def host_paste():
+        return subprocess.run(f"wl-paste -n --primary > {out}", shell=True,
+                              env=wl.client_env(sway.socket), capture_output=True,
+                              timeout=20).returncode == 0 and \
+            out.read_text() == "primary from X\n"
+    assert wlgp.wait_until(host_paste, 15, 0.3), \
+        f"the host pasted {out.read_text() if out.exists() else None!r}"
+
+    src.write_text("primary from the host\n")
+    wl.client(["sh", "-c", f"exec wl-copy --foreground --primary < {src}"], sway,
+              name="wl-copy")
+
+    def x_paste():
+        r = subprocess.run(["xclip", "-o", "-selection", "primary"], env=env,
+                           capture_output=True, timeout=20)
+        return r.stdout == b"primary from the host\n"
+    assert wlgp.wait_until(x_paste, 15, 0.3), "X never got the host's primary selection"
+    assert "the host's primary selection offered to X clients" in proxy.stderr()
