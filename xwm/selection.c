@@ -179,6 +179,8 @@ transfer_destroy(struct xsel_transfer *t)
 static bool
 transfer_append(struct xsel_transfer *t, const void *data, size_t len)
 {
+	if (len == 0)
+		return true;
 	if (t->len + len > XSEL_MAX_BYTES)
 		return false;
 	if (t->len + len > t->cap) {
