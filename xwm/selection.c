@@ -57,7 +57,8 @@ struct xsel_transfer {
 	bool to_x;           /* host offer → X requestor */
 
 	/* X → host */
-	xcb_window_t window; /* ours, the conversion's target */
+	xcb_window_t window; /* ours, the conversion's target; 0 while queued */
+	xcb_atom_t x_target; /* what to convert to */
 	int host_fd;         /* the host's pipe: written through the channel */
 	bool incr, x_done;
 
@@ -110,6 +111,7 @@ struct xwm_selection {
 	uint32_t offer_generation;
 
 	struct wl_list transfers;
+	bool tearing_down; /* no new conversions */
 };
 
 static void transfer_destroy(struct xsel_transfer *t);
@@ -157,9 +159,13 @@ offer_mime_for_target(struct xwm *xwm, struct xsel_offer *o, xcb_atom_t target)
 /* ---------------------------------------------------------------------- */
 /* transfers */
 
+static void start_next_conversion(struct xwm_selection *sel);
+
 static void
 transfer_destroy(struct xsel_transfer *t)
 {
+	struct xwm_selection *sel = t->sel;
+	bool was_conversion = !t->to_x && t->window;
 	struct xwm *xwm = t->sel->xwm;
 	if (t->source)
 		wl_event_source_remove(t->source);
@@ -174,6 +180,8 @@ transfer_destroy(struct xsel_transfer *t)
 	wl_list_remove(&t->link);
 	free(t->data);
 	free(t);
+	if (was_conversion && !sel->tearing_down)
+		start_next_conversion(sel);
 }
 
 static bool
@@ -282,6 +290,8 @@ transfer_by_window_any(struct xwm *xwm, xcb_window_t window)
 	return NULL;
 }
 
+static void read_chunk(struct xsel_transfer *t);
+
 static void
 handle_chunk_reply(struct xwm *xwm, struct xwm_reply *r, void *data,
 		   xcb_generic_error_t *error)
@@ -298,9 +308,13 @@ handle_chunk_reply(struct xwm *xwm, struct xwm_reply *r, void *data,
 		return; /* nothing there (yet): the next PropertyNotify says */
 	int len = xcb_get_property_value_length(reply);
 	if (reply->type == xwm->atoms[ATOM_INCR] && !t->incr) {
-		/* Deleting the property (we did) asks for the first chunk. */
+		/* Deleting the property (we did) asks for the first chunk.  Its
+		 * PropertyNotify may have been handled already (xcb gives us
+		 * events before replies): look now as well.  A read that finds
+		 * nothing is ignored (type None), so looking twice is safe. */
 		t->incr = true;
 		wlgp_debug("xwm: an X client sends its clipboard incrementally");
+		read_chunk(t);
 		return;
 	}
 	if (t->incr && len == 0) {
@@ -325,11 +339,45 @@ read_chunk(struct xsel_transfer *t)
 	xwm_expect(xwm, c.sequence, handle_chunk_reply, t->window, XCB_NONE, 0);
 }
 
+/* One conversion at a time per selection: an owner may serve a single
+ * requestor at once (xclip does, and drops a second INCR request), and the
+ * host asks twice in a row often enough (weston's clipboard manager reads
+ * every new selection, and the paste comes at the same time). */
+static void
+start_conversion(struct xsel_transfer *t)
+{
+	struct xwm *xwm = t->sel->xwm;
+	/* A window per transfer: answers to one never mix with another's. */
+	t->window = xcb_generate_id(xwm->conn);
+	uint32_t mask = XCB_EVENT_MASK_PROPERTY_CHANGE;
+	xcb_create_window(xwm->conn, XCB_COPY_FROM_PARENT, t->window,
+			  xwm->screen->root, 0, 0, 10, 10, 0,
+			  XCB_WINDOW_CLASS_INPUT_OUTPUT, xwm->screen->root_visual,
+			  XCB_CW_EVENT_MASK, &mask);
+	xcb_convert_selection(xwm->conn, t->window, t->sel->atom, t->x_target,
+			      xwm->atoms[ATOM_WL_SELECTION], XCB_CURRENT_TIME);
+	xwm_schedule_flush(xwm);
+}
+
+static void
+start_next_conversion(struct xwm_selection *sel)
+{
+	struct xsel_transfer *t, *next = NULL;
+	wl_list_for_each(t, &sel->transfers, link) {
+		if (t->to_x)
+			continue;
+		if (t->window)
+			return; /* one is running */
+		next = t; /* the list is newest first: the last is the oldest */
+	}
+	if (next)
+		start_conversion(next);
+}
+
 /* The host pastes what an X client owns. */
 static void
 source_send(struct xwm_selection *sel, const char *mime_type, int32_t fd)
 {
-	struct xwm *xwm = sel->xwm;
 	xcb_atom_t target = XCB_NONE;
 	for (size_t i = 0; i < sel->source_count; i++) {
 		if (sel->source_mimes[i] && strcmp(sel->source_mimes[i], mime_type) == 0)
@@ -343,16 +391,8 @@ source_send(struct xwm_selection *sel, const char *mime_type, int32_t fd)
 		return;
 	}
 	t->host_fd = fd;
-	/* A window per transfer: answers to one never mix with another's. */
-	t->window = xcb_generate_id(xwm->conn);
-	uint32_t mask = XCB_EVENT_MASK_PROPERTY_CHANGE;
-	xcb_create_window(xwm->conn, XCB_COPY_FROM_PARENT, t->window,
-			  xwm->screen->root, 0, 0, 10, 10, 0,
-			  XCB_WINDOW_CLASS_INPUT_OUTPUT, xwm->screen->root_visual,
-			  XCB_CW_EVENT_MASK, &mask);
-	xcb_convert_selection(xwm->conn, t->window, sel->atom, target,
-			      xwm->atoms[ATOM_WL_SELECTION], XCB_CURRENT_TIME);
-	xwm_schedule_flush(xwm);
+	t->x_target = target;
+	start_next_conversion(sel);
 }
 
 static void
@@ -1296,9 +1336,11 @@ xwm_selection_drop_host(struct xwm *xwm)
 		wl_list_for_each_safe(o, otmp, &sel->offers, link)
 			offer_destroy(o);
 		free_source(sel);
+		sel->tearing_down = true;
 		struct xsel_transfer *t, *ttmp;
 		wl_list_for_each_safe(t, ttmp, &sel->transfers, link)
 			transfer_destroy(t);
+		sel->tearing_down = false;
 		if (sel->device)
 			sel->ops->device_destroy(sel->device);
 		sel->device = NULL;
