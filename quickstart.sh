@@ -9,10 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
-  wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev libdrm-dev python3"
-HOST_PKGS="weston wayland-utils"
+  wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev libdrm-dev python3
+  libxcb1-dev libxcb-composite0-dev libxcb-icccm4-dev libxcb-xfixes0-dev"
+HOST_PKGS="weston wayland-utils xwayland"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
-  foot x11-apps xterm imagemagick waypipe systemd man-db sway libtsan2"
+  foot x11-apps xterm imagemagick waypipe systemd man-db sway libtsan2
+  x11-utils gtk-3-examples qtbase5-examples mesa-utils wmctrl xclip"
 
 install_packages() {
 	local missing=()
@@ -40,17 +42,27 @@ private_runtime_dir() {
 	fi
 }
 
+# The first X display number with neither a lock nor a socket.
+free_x_display() {
+	local n=1
+	while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+	echo "$n"
+}
+
 cmd_run() {
 	# shellcheck disable=SC2086
 	install_packages $BUILD_PKGS $HOST_PKGS
 	build build
 	private_runtime_dir
 	local sock=$XDG_RUNTIME_DIR/wlgp-0
+	local xdisplay
+	xdisplay=$(free_x_display)
 	if [ -e /dev/wl0 ]; then
 		# A real crosvm guest: the device leads to the host compositor.
 		echo "== /dev/wl0 found: relaying to the host compositor through it"
 		echo "== point clients at it: WAYLAND_DISPLAY=$sock wayland-info"
-		exec ./build/proxy/wl-guest-proxy --socket "$sock"
+		echo "== X11 apps: DISPLAY=:$xdisplay xterm"
+		exec ./build/proxy/wl-guest-proxy --socket "$sock" --x-display "$xdisplay"
 	fi
 	local host=wlgp-host-$$
 	weston --backend=headless-backend.so --use-pixman --socket="$host" \
@@ -77,9 +89,11 @@ cmd_run() {
 	echo "== point a client at the proxy from another shell, e.g.:"
 	echo "   WAYLAND_DISPLAY=$sock weston-simple-shm"
 	echo "   WAYLAND_DISPLAY=$sock wayland-info"
+	echo "== X11 apps (Xwayland starts on the first one):"
+	echo "   DISPLAY=:$xdisplay xterm"
 	echo "== Ctrl-C stops the proxy and the host"
 	"${emulator[@]}" --wayland-sock "$XDG_RUNTIME_DIR/$host" -- \
-		./build/proxy/wl-guest-proxy --socket "$sock"
+		./build/proxy/wl-guest-proxy --socket "$sock" --x-display "$xdisplay"
 }
 
 cmd_test() {

@@ -17,26 +17,22 @@
 struct child {
 	struct wlgp_server *server;
 	pid_t pid;
-	struct wl_event_source *sigchld;
+	struct wl_listener exit;
 };
 
-static int
-handle_sigchld(int signo, void *data)
+static void
+handle_child_exit(struct wl_listener *listener, void *data)
 {
-	struct child *child = data;
-	int status;
-	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid != child->pid)
-			continue;
-		int code = WIFEXITED(status) ? WEXITSTATUS(status) :
-			   WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
-		wlgp_debug("command exited with status %d", code);
-		child->server->exit_status = code;
-		child->server->quit = true;
-		return 0;
-	}
-	return 0;
+	struct child *child = wl_container_of(listener, child, exit);
+	const struct wlgp_child_exit *exit = data;
+	if (exit->pid != child->pid)
+		return;
+	int status = exit->status;
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) :
+		   WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
+	wlgp_debug("command exited with status %d", code);
+	child->server->exit_status = code;
+	child->server->quit = true;
 }
 
 void
@@ -44,25 +40,24 @@ child_destroy(struct child *child)
 {
 	if (!child)
 		return;
-	wl_event_source_remove(child->sigchld);
+	wl_list_remove(&child->exit.link);
 	free(child);
 }
 
 struct child *
-child_spawn(struct wlgp_server *server, char **argv, const char *display_name)
+child_spawn(struct wlgp_server *server, char **argv, const char *display_name,
+	    const char *x_display)
 {
 	struct child *child = calloc(1, sizeof(*child));
 	if (!child)
 		return NULL;
 	child->server = server;
-	/* Blocks SIGCHLD and delivers it through the loop: no signal handler
-	 * races with the relay. */
-	child->sigchld = wl_event_loop_add_signal(server->loop, SIGCHLD,
-						  handle_sigchld, child);
-	if (!child->sigchld) {
+	if (wlgp_server_watch_children(server) < 0) {
 		free(child);
 		return NULL;
 	}
+	child->exit.notify = handle_child_exit;
+	wl_signal_add(&server->child_exit, &child->exit);
 	child->pid = fork();
 	if (child->pid < 0) {
 		wlgp_err("cannot start %s: %s", argv[0], strerror(errno));
@@ -73,7 +68,10 @@ child_spawn(struct wlgp_server *server, char **argv, const char *display_name)
 		sigset_t all;
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		signal(SIGPIPE, SIG_DFL);
 		setenv("WAYLAND_DISPLAY", display_name, 1);
+		if (x_display)
+			setenv("DISPLAY", x_display, 1);
 		unsetenv("WAYLAND_SOCKET");
 		/* systemd's notify socket is the proxy's, not the command's. */
 		unsetenv("NOTIFY_SOCKET");

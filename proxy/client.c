@@ -292,6 +292,7 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 	gc->drain_fd = -1;
 	wl_list_init(&gc->objects);
 	hold_init(&gc->hold);
+	wl_signal_init(&gc->events.destroy);
 	wl_array_init(&gc->host_shm_formats);
 	wl_client_get_credentials(client, &gc->pid, NULL, NULL);
 	/* First, so that a client refused below still has its one connect
@@ -328,10 +329,22 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 	return gc;
 }
 
+struct guest_client *
+guest_client_from_client(struct wlgp_server *server, struct wl_client *client)
+{
+	struct guest_client *gc;
+	wl_list_for_each(gc, &server->clients, link) {
+		if (gc->client == client)
+			return gc;
+	}
+	return NULL;
+}
+
 static void
 guest_client_destroy(struct guest_client *gc)
 {
 	wlgp_info("client pid %d disconnected", (int)gc->pid);
+	wl_signal_emit(&gc->events.destroy, gc);
 	/* Runs before libwayland-server destroys the resources: take every
 	 * host proxy down now, and detach the relay objects so their
 	 * resource destroy callbacks only free themselves.  Held requests go

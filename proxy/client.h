@@ -58,6 +58,25 @@ struct guest_client {
 	struct wl_list objects; /* relay_object.link */
 	struct relay_object *display_object;
 
+	/* Another module's first look at each request of this client, before
+	 * the interface's override: the X11 window manager holds Xwayland's
+	 * commits until a surface has its role (xwm/).  True when it took the
+	 * request; it may forward it itself with relay_handle_request. */
+	bool (*request_filter)(void *data, struct relay_object *ro,
+			       uint32_t opcode, union wl_argument *args);
+	void *request_filter_data;
+	/* The same for host events to this client, before they are relayed:
+	 * the window manager raises the X window the pointer enters. */
+	bool (*event_filter)(void *data, struct relay_object *ro,
+			     uint32_t opcode, union wl_argument *args);
+	void *event_filter_data;
+
+	struct {
+		/* First thing on teardown, while the host connection still
+		 * exists: host objects of other modules go now. */
+		struct wl_signal destroy;
+	} events;
+
 	struct wl_listener destroy;
 	struct wl_list link; /* wlgp_server.clients */
 };
@@ -69,6 +88,10 @@ struct guest_client *guest_client_create(struct wlgp_server *server,
  * outside its own dispatch (a replayed request): libwayland-server only
  * drops an erroring client when it next reads from it. */
 void guest_client_schedule_close(struct guest_client *gc);
+
+/* The guest_client serving this wl_client, or NULL. */
+struct guest_client *guest_client_from_client(struct wlgp_server *server,
+					      struct wl_client *client);
 
 /* Sends the guest an implementation error with this text and disconnects it
  * from an idle callback (never from inside a dispatch). */

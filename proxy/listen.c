@@ -15,6 +15,8 @@
 
 /* FileDescriptorName= of the socket in wl-guest-proxy.socket. */
 #define SYSTEMD_FD_NAME "wayland"
+/* FileDescriptorName= of the X11 socket, if the unit has one. */
+#define SYSTEMD_X11_FD_NAME "x11"
 
 static int
 resolve_path(struct listen_socket *ls, const char *name, char *err, size_t errlen)
@@ -64,6 +66,7 @@ int
 listen_socket_open(struct listen_socket *ls, const char *name, char *err,
 		   size_t errlen)
 {
+	ls->x11_fd = -1;
 	ls->fd = -1;
 	ls->lock_fd = -1;
 	ls->activated = false;
@@ -100,22 +103,26 @@ fail:
 	return -1;
 }
 
-/* The fd named SYSTEMD_FD_NAME, else the only one; closes the others. */
+/* The fd named SYSTEMD_FD_NAME, else the only one; keeps the one named
+ * SYSTEMD_X11_FD_NAME in *x11_fd; closes the others. */
 static int
-pick_systemd_fd(int n, char **names)
+pick_systemd_fd(int n, char **names, int *x11_fd)
 {
 	int chosen = -1;
+	*x11_fd = -1;
 	for (int i = 0; i < n; i++) {
-		if (names && names[i] && strcmp(names[i], SYSTEMD_FD_NAME) == 0) {
+		if (names && names[i] && strcmp(names[i], SYSTEMD_X11_FD_NAME) == 0 &&
+		    *x11_fd < 0)
+			*x11_fd = SD_LISTEN_FDS_START + i;
+		else if (names && names[i] && strcmp(names[i], SYSTEMD_FD_NAME) == 0 &&
+			 chosen < 0)
 			chosen = SD_LISTEN_FDS_START + i;
-			break;
-		}
 	}
-	if (chosen < 0 && n == 1)
+	if (chosen < 0 && n == 1 && *x11_fd < 0)
 		chosen = SD_LISTEN_FDS_START;
 	for (int i = 0; i < n; i++) {
 		int fd = SD_LISTEN_FDS_START + i;
-		if (fd == chosen)
+		if (fd == chosen || fd == *x11_fd)
 			continue;
 		if (chosen >= 0)
 			wlgp_warn("ignoring socket '%s' from systemd: serving '%s'",
@@ -171,6 +178,7 @@ describe_passed_socket(struct listen_socket *ls, char *err, size_t errlen)
 int
 listen_socket_from_systemd(struct listen_socket *ls, char *err, size_t errlen)
 {
+	ls->x11_fd = -1;
 	ls->fd = -1;
 	ls->lock_fd = -1;
 	ls->activated = false;
@@ -183,9 +191,12 @@ listen_socket_from_systemd(struct listen_socket *ls, char *err, size_t errlen)
 				 "passed (LISTEN_FDS): %s", strerror(-n));
 		return n < 0 ? -1 : 0;
 	}
-	ls->fd = pick_systemd_fd(n, names);
+	ls->fd = pick_systemd_fd(n, names, &ls->x11_fd);
 	free_names(names);
 	if (ls->fd < 0) {
+		if (ls->x11_fd >= 0)
+			close(ls->x11_fd);
+		ls->x11_fd = -1;
 		snprintf(err, errlen, "systemd passed %d sockets and none is "
 			 "named '%s': set FileDescriptorName=%s in the socket "
 			 "unit", n, SYSTEMD_FD_NAME, SYSTEMD_FD_NAME);
@@ -194,6 +205,9 @@ listen_socket_from_systemd(struct listen_socket *ls, char *err, size_t errlen)
 	if (describe_passed_socket(ls, err, errlen) < 0) {
 		close(ls->fd);
 		ls->fd = -1;
+		if (ls->x11_fd >= 0)
+			close(ls->x11_fd);
+		ls->x11_fd = -1;
 		return -1;
 	}
 	ls->activated = true;

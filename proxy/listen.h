@@ -20,6 +20,9 @@ struct listen_socket {
 	int fd;
 	int lock_fd;
 	bool activated; /* passed in by systemd: the path is not ours */
+	/* The X11 socket systemd passed as well (FileDescriptorName=x11),
+	 * or -1: for xwayland/, which serves it. */
+	int x11_fd;
 };
 
 /* NAME inside $XDG_RUNTIME_DIR, or an absolute path.  Returns 0, or -1 with
@@ -28,7 +31,8 @@ int listen_socket_open(struct listen_socket *ls, const char *name,
 		       char *err, size_t errlen);
 
 /* The listening socket systemd passed (LISTEN_FDS): the one named
- * "wayland" (FileDescriptorName=), or the only one.  Returns 1 with ls
+ * "wayland" (FileDescriptorName=), or the only one; one named "x11" is
+ * kept in x11_fd.  Returns 1 with ls
  * filled in, 0 when systemd passed nothing, -1 with a message in err.
  * Unsets the LISTEN_* variables so that a child does not inherit them. */
 int listen_socket_from_systemd(struct listen_socket *ls, char *err,

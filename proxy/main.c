@@ -20,6 +20,7 @@
 #include "options.h"
 #include "server.h"
 #include "trace.h"
+#include "xwayland.h"
 
 static int
 handle_quit_signal(int signo, void *data)
@@ -85,7 +86,9 @@ main(int argc, char **argv)
 
 	char err[512];
 	int status = EXIT_FAILURE;
-	struct listen_socket ls = { .fd = -1, .lock_fd = -1 };
+	struct listen_socket ls = { .fd = -1, .lock_fd = -1, .x11_fd = -1 };
+	struct x_display xd = { .path_fd = -1, .abstract_fd = -1 };
+	struct xwayland *xwl = NULL;
 	struct host_monitor *monitor = NULL;
 	struct child *child = NULL;
 	struct wl_event_source *sigterm = NULL, *sigint = NULL;
@@ -100,6 +103,19 @@ main(int argc, char **argv)
 	}
 	int activated = take_socket(&ls, channel, err, sizeof(err));
 	if (activated < 0) {
+		wlgp_err("%s", err);
+		goto out;
+	}
+	/* The X display before anything slow: a taken one fails at once. */
+	if (ls.x11_fd >= 0) {
+		int fd = ls.x11_fd;
+		ls.x11_fd = -1;
+		if (x_display_adopt(&xd, fd, err, sizeof(err)) < 0) {
+			wlgp_err("%s", err);
+			goto out;
+		}
+	} else if (opts.x_display >= 0 &&
+		   x_display_open(&xd, opts.x_display, err, sizeof(err)) < 0) {
 		wlgp_err("%s", err);
 		goto out;
 	}
@@ -135,6 +151,15 @@ main(int argc, char **argv)
 		goto out;
 	}
 	ls.fd = -1; /* owned by the display now */
+	if (xd.path_fd >= 0) {
+		xwl = xwayland_create(server, &xd, opts.xwayland);
+		if (!xwl) {
+			wlgp_err("cannot serve X display :%d", xd.number);
+			goto out;
+		}
+		xd.path_fd = xd.abstract_fd = -1; /* xwl's now */
+		xd.own_lock = xd.own_path = false;
+	}
 	sigterm = wl_event_loop_add_signal(server->loop, SIGTERM,
 					   handle_quit_signal, server);
 	sigint = wl_event_loop_add_signal(server->loop, SIGINT,
@@ -143,12 +168,18 @@ main(int argc, char **argv)
 	wlgp_info("listening on %s%s, relaying to %s over the %s transport",
 		  ls.path, activated ? " (passed by systemd)" : "",
 		  channel->host_name, channel->impl->name);
+	if (xwl)
+		wlgp_info("serving X display %s: X11 apps start Xwayland on "
+			  "first use", xwayland_display_name(xwl));
 	if (opts.command) {
-		child = child_spawn(server, opts.command, ls.display_name);
+		child = child_spawn(server, opts.command, ls.display_name,
+				    xwl ? xwayland_display_name(xwl) : NULL);
 		if (!child)
 			goto out;
 	} else if (!activated) {
-		wlgp_info("run clients with WAYLAND_DISPLAY=%s", ls.display_name);
+		wlgp_info("run clients with WAYLAND_DISPLAY=%s%s%s", ls.display_name,
+			  xwl ? " and X11 apps with DISPLAY=" : "",
+			  xwl ? xwayland_display_name(xwl) : "");
 	}
 	sd_notifyf(0, "READY=1\nSTATUS=Serving %s, relaying to %s",
 		   ls.path, channel->host_name);
@@ -167,6 +198,8 @@ out:
 	if (sigint)
 		wl_event_source_remove(sigint);
 	child_destroy(child);
+	xwayland_destroy(xwl);
+	x_display_close(&xd);
 	host_monitor_destroy(monitor);
 	if (server) {
 		trace_destroy(server->trace);
@@ -175,6 +208,8 @@ out:
 	wlgp_server_destroy(server);
 	if (ls.fd >= 0)
 		close(ls.fd);
+	if (ls.x11_fd >= 0)
+		close(ls.x11_fd);
 	listen_socket_close(&ls);
 	channel_destroy(channel);
 	return status;

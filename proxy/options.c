@@ -47,6 +47,9 @@ static const char usage[] =
 "                              28 (crosvm since 2024, default) or 4 (older\n"
 "                              crosvm, libkrun before 2025-09)\n"
 KEYMAP_SPEC_HELP
+"  -x, --x-display N           also serve X11 apps on display :N, through an\n"
+"                              Xwayland started on the first X connection\n"
+"      --xwayland PATH         the Xwayland to run (default: Xwayland)\n"
 "      --log-level LEVEL       error, warning, info or debug (default: info,\n"
 "                              or $WLGP_LOG_LEVEL)\n"
 "  -v, --verbose               the same as --log-level debug\n"
@@ -60,8 +63,8 @@ KEYMAP_SPEC_HELP
 "  -h, --help                  show this help\n"
 "  -V, --version               show the version\n"
 "\n"
-"With -- COMMAND, runs COMMAND with WAYLAND_DISPLAY set to the proxy and\n"
-"exits with its status.\n";
+"With -- COMMAND, runs COMMAND with WAYLAND_DISPLAY set to the proxy (and\n"
+"DISPLAY with --x-display) and exits with its status.\n";
 
 /* Long options without a short letter. */
 enum {
@@ -73,6 +76,7 @@ enum {
 	OPT_TRACE,
 	OPT_KEYMAP,
 	OPT_COPY_THREADS,
+	OPT_XWAYLAND,
 };
 
 /* The environment's settings, for what the command line did not set: how
@@ -115,6 +119,8 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "keymap", required_argument, NULL, OPT_KEYMAP },
 		{ "copy-threads", required_argument, NULL, OPT_COPY_THREADS },
+		{ "x-display", required_argument, NULL, 'x' },
+		{ "xwayland", required_argument, NULL, OPT_XWAYLAND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -124,12 +130,14 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		.channel = { .kind = CHANNEL_AUTO, .cross_domain_ids = 28 },
 		.log_level = WLGP_INFO,
 		.copy_threads = -1,
+		.x_display = -1,
+		.xwayland = "Xwayland",
 	};
 	bool level_given = false;
 
 	int c;
 	/* '+': stop at the first non-option so COMMAND keeps its own flags */
-	while ((c = getopt_long(argc, argv, "+s:t:H:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:t:H:x:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (!*optarg) {
@@ -200,6 +208,26 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		case OPT_COPY_THREADS:
 			if (!parse_copy_threads(optarg, &opts->copy_threads))
 				return OPTIONS_EXIT_ERROR;
+			break;
+		case 'x': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*optarg == ':')
+				n = strtol(optarg + 1, &end, 10);
+			if (!*optarg || *end || n < 0 || n > 65535) {
+				fprintf(stderr, "wl-guest-proxy: --x-display needs a "
+					"display number, e.g. 0 for :0\n");
+				return OPTIONS_EXIT_ERROR;
+			}
+			opts->x_display = (int)n;
+			break;
+		}
+		case OPT_XWAYLAND:
+			if (!*optarg) {
+				fprintf(stderr, "wl-guest-proxy: --xwayland needs a path\n");
+				return OPTIONS_EXIT_ERROR;
+			}
+			opts->xwayland = optarg;
 			break;
 		case 'h':
 			fputs(usage, stdout);

@@ -14,6 +14,8 @@ struct wlgp_options {
 	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
 	int copy_threads;         /* --copy-threads, WLGP_COPY_THREADS; -1: default */
 	char **command;           /* after --, NULL-terminated, or NULL */
+	int x_display;            /* --x-display N, or -1 */
+	const char *xwayland;     /* --xwayland PATH */
 };
 
 enum options_result {

@@ -90,7 +90,7 @@ close_fds(const struct relay_arg *argv, int argc, union wl_argument *args)
 }
 
 /* iface: the argument's declared interface, or NULL for an untyped one. */
-static struct relay_object *
+struct relay_object *
 relay_object_from_resource(struct wl_resource *resource,
 			   const struct wl_interface *iface)
 {
@@ -109,7 +109,7 @@ relay_object_from_resource(struct wl_resource *resource,
 	return wl_resource_get_user_data(resource);
 }
 
-static struct relay_object *
+struct relay_object *
 relay_object_from_proxy(struct wl_proxy *proxy)
 {
 	if (wl_proxy_get_listener(proxy) != (const void *)&relay_tag)
@@ -237,7 +237,7 @@ is_local_request(const struct relay_object *ro, uint32_t opcode)
 	       (ro->override->local_requests >> opcode) & 1;
 }
 
-static void
+void
 relay_handle_request(struct relay_object *ro, uint32_t opcode,
 		     union wl_argument *args)
 {
@@ -331,9 +331,15 @@ relay_dispatch_request(const void *impl, void *target, uint32_t opcode,
 	if (ro->client && !shield_allow_request(ro->client->server->shield,
 						target, opcode, msg, args))
 		return 0;
+	/* A client's own filter (Xwayland's window manager) may keep the
+	 * request and hand it on later through relay_handle_request. */
+	struct guest_client *gc = ro->client;
+	if (gc && gc->request_filter &&
+	    gc->request_filter(gc->request_filter_data, ro, opcode, args))
+		return 0;
 	/* While a commit of this client is parked, what it sends next waits
 	 * behind it (hold.h), except what never reaches the host. */
-	if (ro->client && hold_active(ro->client) && !is_local_request(ro, opcode))
+	if (gc && hold_active(gc) && !is_local_request(ro, opcode))
 		relay_hold_request(ro, opcode, args);
 	else
 		relay_handle_request(ro, opcode, args);
@@ -443,8 +449,12 @@ relay_dispatch_event(const void *impl, void *target, uint32_t opcode,
 		     const struct wl_message *msg, union wl_argument *args)
 {
 	struct relay_object *ro = wl_proxy_get_user_data(target);
-	if (ro->client->server->trace)
-		trace_host_event(ro->client, target, msg, args);
+	struct guest_client *gc = ro->client;
+	if (gc->server->trace)
+		trace_host_event(gc, target, msg, args);
+	if (gc->event_filter &&
+	    gc->event_filter(gc->event_filter_data, ro, opcode, args))
+		return 0;
 	if (ro->override && ro->override->event)
 		ro->override->event(ro, opcode, args);
 	else

@@ -96,6 +96,21 @@ void relay_forward_request(struct relay_object *ro, uint32_t opcode,
 void relay_forward_event(struct relay_object *ro, uint32_t opcode,
 			 union wl_argument *args);
 
+/* What a request on a relayed object does without the client's
+ * request_filter: the interface's override, else relay_forward_request. */
+void relay_handle_request(struct relay_object *ro, uint32_t opcode,
+			  union wl_argument *args);
+
+/* The relay_object behind a guest resource of this interface, or NULL when
+ * the resource is of another interface or not relayed (guest shm pools and
+ * buffers stay in the proxy).  iface NULL: any relayed interface. */
+struct relay_object *relay_object_from_resource(struct wl_resource *resource,
+						const struct wl_interface *iface);
+
+/* The relay_object behind a host proxy, or NULL when the proxy is not a
+ * relayed one (the proxy's own host objects). */
+struct relay_object *relay_object_from_proxy(struct wl_proxy *proxy);
+
 /* Destroys the host proxy without telling the host (teardown only). */
 void relay_object_drop_proxy(struct relay_object *ro);
 

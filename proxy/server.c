@@ -3,9 +3,11 @@
  * guest_client; runs the loop that flushes both directions after every
  * batch.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <wayland-client-core.h>
 
 #include "client.h"
@@ -78,6 +80,7 @@ wlgp_server_create(struct channel *channel, const char *keymap)
 	channel->log = log_channel;
 	wl_list_init(&server->clients);
 	wl_list_init(&server->transfers);
+	wl_signal_init(&server->child_exit);
 	char err[512];
 	server->keymaps = keymap_cache_create(keymap, err, sizeof(err));
 	if (!server->keymaps) {
@@ -104,6 +107,28 @@ wlgp_server_create(struct channel *channel, const char *keymap)
 	wl_log_set_handler_client(handle_client_log);
 	wl_log_set_handler_server(handle_server_log);
 	return server;
+}
+
+static int
+handle_sigchld(int signo, void *data)
+{
+	struct wlgp_server *server = data;
+	struct wlgp_child_exit exit;
+	while ((exit.pid = waitpid(-1, &exit.status, WNOHANG)) > 0)
+		wl_signal_emit(&server->child_exit, &exit);
+	return 0;
+}
+
+int
+wlgp_server_watch_children(struct wlgp_server *server)
+{
+	if (server->sigchld)
+		return 0;
+	/* Blocks SIGCHLD and delivers it through the loop: no signal handler
+	 * races with the relay. */
+	server->sigchld = wl_event_loop_add_signal(server->loop, SIGCHLD,
+						   handle_sigchld, server);
+	return server->sigchld ? 0 : -1;
 }
 
 void
@@ -148,6 +173,8 @@ wlgp_server_destroy(struct wlgp_server *server)
 	if (!server)
 		return;
 	transfer_destroy_all(server);
+	if (server->sigchld)
+		wl_event_source_remove(server->sigchld);
 	if (server->display) {
 		/* Each surface cancels its copy before its buffers go. */
 		wl_display_destroy_clients(server->display);

@@ -6,6 +6,7 @@
 #define WLGP_SERVER_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <wayland-server-core.h>
 
 #include "channel.h"
@@ -45,9 +46,24 @@ struct wlgp_server {
 	 * only place that library exposes the host's error message. */
 	char last_host_error[512];
 
+	/* Children (-- COMMAND, Xwayland) are reaped in one place, since one
+	 * SIGCHLD may stand for several: each exit is emitted with a struct
+	 * wlgp_child_exit. */
+	struct wl_signal child_exit;
+	struct wl_event_source *sigchld;
+
 	bool quit;
 	int exit_status;
 };
+
+struct wlgp_child_exit {
+	pid_t pid;
+	int status; /* as waitpid gives it */
+};
+
+/* Starts reaping children from the loop (idempotent).  Call before fork(),
+ * so that no exit is missed.  0, or -1 on failure. */
+int wlgp_server_watch_children(struct wlgp_server *server);
 
 /* keymap: --keymap's FILE|RMLVO, or NULL for the host's keymaps. */
 struct wlgp_server *wlgp_server_create(struct channel *channel,

@@ -19,7 +19,7 @@ import pytest
 
 import wlgp
 
-UNIT_NAMES = ("wl-guest-proxy.socket", "wl-guest-proxy.service")
+UNIT_NAMES = ("wl-guest-proxy.socket", "wl-guest-proxy-x11.socket", "wl-guest-proxy.service")
 ENV_SNIPPET = "60-wl-guest-proxy.conf"
 ENV_GENERATOR = "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator"
 
