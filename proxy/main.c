@@ -65,8 +65,10 @@ main(int argc, char **argv)
 	struct wlgp_options opts;
 	switch (options_parse(&opts, argc, argv)) {
 	case OPTIONS_EXIT_OK:
+		options_fini(&opts);
 		return EXIT_SUCCESS;
 	case OPTIONS_EXIT_ERROR:
+		options_fini(&opts);
 		return EXIT_FAILURE;
 	case OPTIONS_RUN:
 		break;
@@ -86,6 +88,7 @@ main(int argc, char **argv)
 	struct channel *channel = channel_create(&opts.channel, err, sizeof(err));
 	if (!channel) {
 		wlgp_err("%s", err);
+		options_fini(&opts);
 		return EXIT_FAILURE;
 	}
 	int activated = take_socket(&ls, channel, err, sizeof(err));
@@ -98,6 +101,9 @@ main(int argc, char **argv)
 		wlgp_err("cannot create the Wayland server");
 		goto out;
 	}
+	server->policy = opts.policy; /* the server owns the rules now */
+	opts.policy = (struct global_policy){ 0 };
+	policy_warn_unrelayable(&server->policy, server);
 	if (opts.trace && !(server->trace = trace_create(server->display))) {
 		wlgp_err("out of memory for --trace");
 		goto out;
@@ -158,5 +164,6 @@ out:
 		close(ls.fd);
 	listen_socket_close(&ls);
 	channel_destroy(channel);
+	options_fini(&opts);
 	return status;
 }

@@ -26,6 +26,11 @@ static const char usage[] =
 "                              crosvm was given as --wayland-sock PATH,name=NAME\n"
 "                              (default: the unnamed one)\n"
 KEYMAP_SPEC_HELP
+"      --allow-global IFACE    offer the host's IFACE global to guests even\n"
+"                              if the protocol policy hides it by default\n"
+"                              (repeatable; see the man page)\n"
+"      --hide-global IFACE     never offer the host's IFACE global to guests\n"
+"                              (repeatable)\n"
 "      --log-level LEVEL       error, warning, info or debug (default: info,\n"
 "                              or $WLGP_LOG_LEVEL)\n"
 "  -v, --verbose               the same as --log-level debug\n"
@@ -45,6 +50,8 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_TRACE,
 	OPT_KEYMAP,
+	OPT_ALLOW_GLOBAL,
+	OPT_HIDE_GLOBAL,
 };
 
 /* The environment's settings, for what the command line did not set: how
@@ -84,6 +91,8 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "trace", no_argument, NULL, OPT_TRACE },
 		{ "keymap", required_argument, NULL, OPT_KEYMAP },
+		{ "allow-global", required_argument, NULL, OPT_ALLOW_GLOBAL },
+		{ "hide-global", required_argument, NULL, OPT_HIDE_GLOBAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -153,6 +162,22 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 			opts->keymap = optarg;
 			break;
 		}
+		case OPT_ALLOW_GLOBAL:
+		case OPT_HIDE_GLOBAL: {
+			const char *why = policy_check_name(optarg);
+			if (why) {
+				fprintf(stderr, "wl-guest-proxy: --%s '%s': %s\n",
+					c == OPT_ALLOW_GLOBAL ? "allow-global" :
+					"hide-global", optarg, why);
+				return OPTIONS_EXIT_ERROR;
+			}
+			if (!policy_add_rule(&opts->policy, optarg,
+					     c == OPT_ALLOW_GLOBAL)) {
+				fprintf(stderr, "wl-guest-proxy: out of memory\n");
+				return OPTIONS_EXIT_ERROR;
+			}
+			break;
+		}
 		case 'h':
 			fputs(usage, stdout);
 			return OPTIONS_EXIT_OK;
@@ -175,4 +200,10 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 	if (!options_from_env(opts, level_given, opts->trace))
 		return OPTIONS_EXIT_ERROR;
 	return OPTIONS_RUN;
+}
+
+void
+options_fini(struct wlgp_options *opts)
+{
+	policy_fini(&opts->policy);
 }

@@ -5,6 +5,7 @@
 
 #include "channel.h"
 #include "log.h"
+#include "policy.h"
 
 struct wlgp_options {
 	const char *socket;       /* --socket */
@@ -12,6 +13,7 @@ struct wlgp_options {
 	enum wlgp_log_level log_level; /* --log-level, --verbose, WLGP_LOG_LEVEL */
 	bool trace;                    /* --trace, WLGP_TRACE */
 	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
+	struct global_policy policy; /* --allow-global, --hide-global */
 	char **command;           /* after --, NULL-terminated, or NULL */
 };
 
@@ -22,6 +24,8 @@ enum options_result {
 };
 
 enum options_result options_parse(struct wlgp_options *opts, int argc, char **argv);
+/* Frees what options_parse allocated, on success or failure. */
+void options_fini(struct wlgp_options *opts);
 
 
 #endif

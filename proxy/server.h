@@ -9,6 +9,7 @@
 #include <wayland-server-core.h>
 
 #include "channel.h"
+#include "policy.h"
 
 struct host_monitor;
 struct keymap_cache;
@@ -25,6 +26,9 @@ struct wlgp_server {
 	/* Which compiled-in interfaces may be offered to guests: indexed like
 	 * relay_meta_table.  See interfaces.c. */
 	bool *relayable;
+	/* Which of those the guests may see (policy.h); the options own the
+	 * rules' strings. */
+	struct global_policy policy;
 
 	struct host_monitor *monitor;
 
