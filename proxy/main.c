@@ -74,6 +74,8 @@ main(int argc, char **argv)
 		break;
 	}
 	wlgp_log_init(opts.log_level);
+	if (opts.config.path)
+		wlgp_info("options from %s", opts.config.path);
 	/* A guest that vanishes mid-write must not kill the proxy. */
 	signal(SIGPIPE, SIG_IGN);
 

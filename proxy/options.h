@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "channel.h"
+#include "config.h"
 #include "log.h"
 #include "policy.h"
 
@@ -15,6 +16,7 @@ struct wlgp_options {
 	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
 	struct global_policy policy; /* --allow-global, --hide-global */
 	char **command;           /* after --, NULL-terminated, or NULL */
+	struct config_file config; /* the strings it set point into it */
 };
 
 enum options_result {

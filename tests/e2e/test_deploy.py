@@ -86,7 +86,7 @@ def test_install_puts_everything_in_place(installed):
     assert version.returncode == 0 and version.stdout.startswith("wl-guest-proxy "), version
 
     service = in_dest(dest, files["wl-guest-proxy.service"]).read_text()
-    assert re.search(rf"^ExecStart={re.escape(str(files['wl-guest-proxy']))} ", service, re.M), \
+    assert re.search(rf"^ExecStart={re.escape(str(files['wl-guest-proxy']))}$", service, re.M), \
         "ExecStart does not run the installed binary:\n" + service
     assert re.search(r"^Type=notify$", service, re.M), service
     socket_unit = in_dest(dest, files["wl-guest-proxy.socket"]).read_text()
