@@ -106,6 +106,9 @@ main(int argc, char **argv)
 	server->policy = opts.policy; /* the server owns the rules now */
 	opts.policy = (struct global_policy){ 0 };
 	policy_warn_unrelayable(&server->policy, server);
+	server->provenance = (struct provenance){
+		.tag = opts.tag, .app_id_prefix = opts.app_id_prefix,
+	};
 	if (opts.trace && !(server->trace = trace_create(server->display))) {
 		wlgp_err("out of memory for --trace");
 		goto out;

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "keymap.h"
 #include "options.h"
+#include "provenance.h"
 
 static const char usage[] =
 "Usage: wl-guest-proxy [OPTIONS] [-- COMMAND [ARGS...]]\n"
@@ -37,6 +38,10 @@ KEYMAP_SPEC_HELP
 "                              (repeatable; see the man page)\n"
 "      --hide-global IFACE     never offer the host's IFACE global to guests\n"
 "                              (repeatable)\n"
+"      --tag TEXT              put TEXT in front of every window title the\n"
+"                              host sees (include a separator: '[vm] ')\n"
+"      --app-id-prefix PREFIX  host app_ids become PREFIX.<app_id>; a window\n"
+"                              without one gets PREFIX.<process name>\n"
 "      --log-level LEVEL       error, warning, info or debug (default: info,\n"
 "                              or $WLGP_LOG_LEVEL)\n"
 "  -v, --verbose               the same as --log-level debug\n"
@@ -62,6 +67,8 @@ enum {
 	OPT_KEYMAP,
 	OPT_ALLOW_GLOBAL,
 	OPT_HIDE_GLOBAL,
+	OPT_TAG,
+	OPT_APP_ID_PREFIX,
 };
 
 static const struct option longopts[] = {
@@ -76,6 +83,8 @@ static const struct option longopts[] = {
 	{ "keymap", required_argument, NULL, OPT_KEYMAP },
 	{ "allow-global", required_argument, NULL, OPT_ALLOW_GLOBAL },
 	{ "hide-global", required_argument, NULL, OPT_HIDE_GLOBAL },
+	{ "tag", required_argument, NULL, OPT_TAG },
+	{ "app-id-prefix", required_argument, NULL, OPT_APP_ID_PREFIX },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ 0 },
@@ -178,6 +187,18 @@ apply_option(struct wlgp_options *opts, int id, const char *arg,
 		}
 		if (!policy_add_rule(&opts->policy, arg, id == OPT_ALLOW_GLOBAL))
 			return "out of memory";
+		break;
+	}
+	case OPT_TAG:
+		if (!*arg)
+			return "--tag needs a text";
+		opts->tag = arg;
+		break;
+	case OPT_APP_ID_PREFIX: {
+		const char *why = provenance_check_prefix(arg);
+		if (why)
+			return why;
+		opts->app_id_prefix = arg;
 		break;
 	}
 	}

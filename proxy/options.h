@@ -15,6 +15,8 @@ struct wlgp_options {
 	bool trace;                    /* --trace, WLGP_TRACE */
 	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
 	struct global_policy policy; /* --allow-global, --hide-global */
+	const char *tag;          /* --tag TEXT, or NULL */
+	const char *app_id_prefix; /* --app-id-prefix PREFIX, or NULL */
 	char **command;           /* after --, NULL-terminated, or NULL */
 	struct config_file config; /* the strings it set point into it */
 };

@@ -10,6 +10,7 @@
 
 #include "channel.h"
 #include "policy.h"
+#include "provenance.h"
 
 struct host_monitor;
 struct keymap_cache;
@@ -29,6 +30,8 @@ struct wlgp_server {
 	/* Which of those the guests may see (policy.h); the options own the
 	 * rules' strings. */
 	struct global_policy policy;
+	/* --tag and --app-id-prefix for the host's toplevels (toplevel.c) */
+	struct provenance provenance;
 
 	struct host_monitor *monitor;
 
