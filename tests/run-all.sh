@@ -42,6 +42,9 @@ run_unit plain build
 run_e2e plain build direct
 run_e2e plain build virtwl
 
+echo "== the Debian package: build, lintian, install, deployment tests"
+JUNIT_DIR=$RESULTS tests/package.sh build direct virtwl || status=1
+
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 run_unit asan build-asan "${SANITIZE[@]}"
 run_e2e asan build-asan direct "${SANITIZE[@]}"
