@@ -2,7 +2,10 @@
 # wl-guest-proxy quick start (Debian 12, as root).
 #   ./quickstart.sh run    install, build, and run the proxy: through
 #                          /dev/wl0 in a crosvm guest, else under the device
-#                          emulator in front of a private headless weston
+#                          emulator in front of the compositor of the
+#                          Wayland session it runs in (WAYLAND_DISPLAY), so
+#                          the guest's windows show on your screen, else in
+#                          front of a private headless weston
 #   ./quickstart.sh test   install, build, and run every test (unit,
 #                          end-to-end, and both again under ASan+UBSan)
 set -euo pipefail
@@ -45,6 +48,10 @@ cmd_run() {
 	# shellcheck disable=SC2086
 	install_packages $BUILD_PKGS $HOST_PKGS
 	build build
+	# Before private_runtime_dir: a session's WAYLAND_DISPLAY is a name in
+	# its own XDG_RUNTIME_DIR.
+	local session=
+	[ -e /dev/wl0 ] || session=$(session_compositor) || session=
 	private_runtime_dir
 	local sock=$XDG_RUNTIME_DIR/wlgp-0
 	if [ -e /dev/wl0 ]; then
@@ -53,24 +60,51 @@ cmd_run() {
 		echo "== point clients at it: WAYLAND_DISPLAY=$sock wayland-info"
 		exec ./build/proxy/wl-guest-proxy --socket "$sock"
 	fi
+	if [ -n "$session" ]; then
+		echo "== host: the compositor of this Wayland session, $session"
+		echo "   (WAYLAND_DISPLAY=$WAYLAND_DISPLAY): guest windows show on your screen"
+		run_under_emulator "$session" "$sock"
+	fi
 	local host=wlgp-host-$$
 	weston --backend=headless-backend.so --use-pixman --socket="$host" \
 		--width=1280 --height=720 --idle-time=0 --debug \
 		>"$XDG_RUNTIME_DIR/weston.log" 2>&1 &
 	local weston_pid=$!
 	# The pid is expanded now: the trap runs after this function's locals are gone.
-	trap "kill $weston_pid 2>/dev/null" EXIT
+	# "|| true": under set -e a failing trap command (weston gone already,
+	# e.g. with the Ctrl-C) would make the exit status 1.
+	trap "kill $weston_pid 2>/dev/null || true" EXIT
 	for _ in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/$host" ] && break; sleep 0.1; done
 	echo "== host: headless weston on $XDG_RUNTIME_DIR/$host (log: $XDG_RUNTIME_DIR/weston.log)"
+	echo "   (no Wayland session here: WAYLAND_DISPLAY unset or not answering)"
+	run_under_emulator "$XDG_RUNTIME_DIR/$host" "$sock"
+}
+
+# The socket of the Wayland session this runs in, if its compositor
+# answers: WAYLAND_DISPLAY is a name in XDG_RUNTIME_DIR or a path.
+session_compositor() {
+	[ -n "${WAYLAND_DISPLAY:-}" ] || return 1
+	local path=$WAYLAND_DISPLAY
+	if [ "${path#/}" = "$path" ]; then
+		[ -n "${XDG_RUNTIME_DIR:-}" ] || return 1
+		path=$XDG_RUNTIME_DIR/$path
+	fi
+	[ -S "$path" ] || return 1
+	WAYLAND_DISPLAY=$path timeout 5 wayland-info >/dev/null 2>&1 || return 1
+	echo "$path"
+}
+
+run_under_emulator() { # HOST_SOCKET PROXY_SOCKET
 	echo "== no /dev/wl0 on this machine: the proxy runs under the device"
 	echo "   emulator (build/emulator/wl0-emulator), which plays the guest"
 	echo "   kernel's virtio-wayland driver and crosvm in front of that host"
 	echo "== point a client at the proxy from another shell, e.g.:"
-	echo "   WAYLAND_DISPLAY=$sock weston-simple-shm"
-	echo "   WAYLAND_DISPLAY=$sock wayland-info"
-	echo "== Ctrl-C stops the proxy and the host"
-	./build/emulator/wl0-emulator --wayland-sock "$XDG_RUNTIME_DIR/$host" -- \
-		./build/proxy/wl-guest-proxy --socket "$sock"
+	echo "   WAYLAND_DISPLAY=$2 weston-simple-shm"
+	echo "   WAYLAND_DISPLAY=$2 wayland-info"
+	echo "== Ctrl-C stops the proxy (and a private host)"
+	./build/emulator/wl0-emulator --wayland-sock "$1" -- \
+		./build/proxy/wl-guest-proxy --transport virtwl --socket "$2"
+	exit
 }
 
 cmd_test() {
