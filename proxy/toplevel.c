@@ -16,18 +16,6 @@
 #include "relay.h"
 #include "server.h"
 
-static const char *
-request_name(const struct relay_object *ro, uint32_t opcode)
-{
-	return ro->meta->interface->methods[opcode].name;
-}
-
-static const struct provenance *
-provenance_of(const struct relay_object *ro)
-{
-	return &ro->client->server->provenance;
-}
-
 static pid_t
 client_pid(const struct relay_object *ro)
 {
@@ -36,53 +24,47 @@ client_pid(const struct relay_object *ro)
 	return pid;
 }
 
-/* Sends opcode with the one string argument the host should see instead;
- * NULL value: what the guest sent, unchanged. */
-static void
-forward_string(struct relay_object *ro, uint32_t opcode, char *value, bool oom)
+/* What the host gets instead of the guest's title or app_id (NULL: a
+ * toplevel without one yet); NULL back: leave it as it is. */
+static char *
+host_string(const struct relay_object *ro, bool is_title, const char *guest,
+	    bool *oom)
 {
+	const struct provenance *p = &ro->client->server->provenance;
+	return is_title ? provenance_title(p, guest, oom) :
+		provenance_app_id(p, guest, client_pid(ro), oom);
+}
+
+/* Sends the request with value for its one string argument, or the
+ * guest's args as they are when value is NULL (and args not NULL). */
+static void
+forward_named(struct relay_object *ro, uint32_t opcode, bool is_title,
+	      union wl_argument *args)
+{
+	bool oom;
+	char *value = host_string(ro, is_title, args ? args[0].s : NULL, &oom);
 	if (oom) {
 		wl_client_post_no_memory(ro->client->client);
-		return;
-	}
-	if (value) {
+	} else if (value) {
 		union wl_argument arg = { .s = value };
 		relay_forward_request(ro, opcode, &arg);
 		free(value);
+	} else if (args) {
+		relay_forward_request(ro, opcode, args);
 	}
-}
-
-static void
-name_toplevel(struct relay_object *ro, uint32_t opcode, const char *title,
-	      bool is_title)
-{
-	bool oom;
-	char *value = is_title ?
-		provenance_title(provenance_of(ro), title, &oom) :
-		provenance_app_id(provenance_of(ro), title, client_pid(ro), &oom);
-	forward_string(ro, opcode, value, oom);
 }
 
 static void
 toplevel_request(struct relay_object *ro, uint32_t opcode,
 		 union wl_argument *args)
 {
-	const char *name = request_name(ro, opcode);
-	bool is_title = strcmp(name, "set_title") == 0;
-	bool is_app_id = strcmp(name, "set_app_id") == 0 ||
-			 strcmp(name, "set_class") == 0;
-	if (!is_title && !is_app_id) {
-		relay_forward_request(ro, opcode, args);
-		return;
-	}
-	bool oom;
-	char *value = is_title ?
-		provenance_title(provenance_of(ro), args[0].s, &oom) :
-		provenance_app_id(provenance_of(ro), args[0].s, client_pid(ro), &oom);
-	if (!value && !oom)
-		relay_forward_request(ro, opcode, args);
+	const char *name = ro->meta->interface->methods[opcode].name;
+	if (strcmp(name, "set_title") == 0)
+		forward_named(ro, opcode, true, args);
+	else if (strcmp(name, "set_app_id") == 0 || strcmp(name, "set_class") == 0)
+		forward_named(ro, opcode, false, args);
 	else
-		forward_string(ro, opcode, value, oom);
+		relay_forward_request(ro, opcode, args);
 }
 
 static int
@@ -107,9 +89,9 @@ name_new_toplevel(struct guest_client *gc, uint32_t id,
 	int title = opcode_of(iface, "set_title");
 	int app_id = opcode_of(iface, "set_app_id");
 	if (title >= 0)
-		name_toplevel(top, (uint32_t)title, NULL, true);
+		forward_named(top, (uint32_t)title, true, NULL);
 	if (app_id >= 0)
-		name_toplevel(top, (uint32_t)app_id, NULL, false);
+		forward_named(top, (uint32_t)app_id, false, NULL);
 }
 
 static void
