@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 
@@ -110,12 +111,17 @@ static int
 load_path(struct config_file *cf, char *path, config_entry_func fn, void *data,
 	  char *err, size_t errlen)
 {
+	/* A file this user cannot even see (no such file, or a directory
+	 * on the way it may not search, e.g. another user's XDG_CONFIG_HOME)
+	 * is not there for it; one it sees but cannot read is an error. */
+	struct stat st;
+	if (stat(path, &st) < 0 &&
+	    (errno == ENOENT || errno == ENOTDIR || errno == EACCES)) {
+		free(path);
+		return 1; /* try the next one */
+	}
 	FILE *f = fopen(path, "re");
 	if (!f) {
-		if (errno == ENOENT) {
-			free(path);
-			return 1; /* try the next one */
-		}
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		free(path);
 		return -1;

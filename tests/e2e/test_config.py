@@ -9,6 +9,8 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -241,3 +243,37 @@ def test_unreadable_config(wl, proxy_bin):
     path.mkdir()  # a directory where the file should be
     err = run_fail(wl, [str(proxy_bin), "--", "true"])
     assert str(path) in err, err
+
+
+def test_config_of_another_user_is_not_there(wl, proxy_bin, tmp_path, request):
+    """Run as nobody with XDG_CONFIG_HOME in root's private directory: it
+    cannot see the file, so there is none (the system file or defaults
+    apply); a file it can see but not read is an error."""
+    if shutil.which("setpriv") is None:
+        pytest.fail("setpriv missing (Debian package util-linux)", pytrace=False)
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    hidden = tmp_path / "private"
+    (hidden / "wl-guest-proxy").mkdir(parents=True)
+    (hidden / "wl-guest-proxy" / "config").write_text("socket = x\n")
+    os.chmod(hidden, 0o700)
+    env = wl.base_env()
+    env["XDG_CONFIG_HOME"] = str(hidden)
+    as_nobody = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}",
+                 "--clear-groups", "--", str(proxy_bin), "--", "true"]
+    err = run_fail(wl, as_nobody, env=env)
+    assert "options from" not in err and str(hidden) not in err, err
+    assert "no host compositor" in err, err  # it went on to start
+
+    # pytest's tmp_path is under a directory only root may search.
+    visible = Path(tempfile.mkdtemp(prefix="wlgp-visible-"))
+    request.addfinalizer(lambda: shutil.rmtree(visible, ignore_errors=True))
+    (visible / "wl-guest-proxy").mkdir()
+    cfg = visible / "wl-guest-proxy" / "config"
+    cfg.write_text("socket = x\n")
+    os.chmod(cfg, 0o600)
+    for d in (visible, visible / "wl-guest-proxy"):
+        os.chmod(d, 0o755)
+    env["XDG_CONFIG_HOME"] = str(visible)
+    err = run_fail(wl, as_nobody, env=env)
+    assert f"{cfg}: Permission denied" in err, err
