@@ -2,7 +2,10 @@
 # wl-guest-proxy quick start (Debian 12, as root).
 #   ./quickstart.sh run    install, build, and run the proxy: through
 #                          /dev/wl0 in a crosvm guest, else under the device
-#                          emulator in front of a private headless weston
+#                          emulator in front of the compositor of the
+#                          Wayland session it runs in (WAYLAND_DISPLAY), so
+#                          the guest's windows show on your screen, else in
+#                          front of a private headless weston
 #   ./quickstart.sh test   install, build, and run every test (unit,
 #                          end-to-end, and both again under ASan+UBSan)
 set -euo pipefail
@@ -14,7 +17,8 @@ BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
 HOST_PKGS="weston wayland-utils xwayland"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
   foot x11-apps xterm imagemagick waypipe systemd man-db sway libtsan2
-  x11-utils gtk-3-examples qtbase5-examples mesa-utils wmctrl xclip"
+  x11-utils gtk-3-examples qtbase5-examples mesa-utils wmctrl xclip
+  debhelper dpkg-dev lintian"
 
 install_packages() {
 	local missing=()
@@ -53,6 +57,10 @@ cmd_run() {
 	# shellcheck disable=SC2086
 	install_packages $BUILD_PKGS $HOST_PKGS
 	build build
+	# Before private_runtime_dir: a session's WAYLAND_DISPLAY is a name in
+	# its own XDG_RUNTIME_DIR.
+	local session=
+	[ -e /dev/wl0 ] || session=$(session_compositor) || session=
 	private_runtime_dir
 	local sock=$XDG_RUNTIME_DIR/wlgp-0
 	local xdisplay
@@ -64,19 +72,46 @@ cmd_run() {
 		echo "== X11 apps: DISPLAY=:$xdisplay xterm"
 		exec ./build/proxy/wl-guest-proxy --socket "$sock" --x-display "$xdisplay"
 	fi
+	if [ -n "$session" ]; then
+		echo "== host: the compositor of this Wayland session, $session"
+		echo "   (WAYLAND_DISPLAY=$WAYLAND_DISPLAY): guest windows show on your screen"
+		run_under_emulator "$session" "$sock" "$xdisplay"
+	fi
 	local host=wlgp-host-$$
 	weston --backend=headless-backend.so --use-pixman --socket="$host" \
 		--width=1280 --height=720 --idle-time=0 --debug \
 		>"$XDG_RUNTIME_DIR/weston.log" 2>&1 &
 	local weston_pid=$!
 	# The pid is expanded now: the trap runs after this function's locals are gone.
-	trap "kill $weston_pid 2>/dev/null" EXIT
+	# "|| true": under set -e a failing trap command (weston gone already,
+	# e.g. with the Ctrl-C) would make the exit status 1.
+	trap "kill $weston_pid 2>/dev/null || true" EXIT
 	for _ in $(seq 50); do [ -S "$XDG_RUNTIME_DIR/$host" ] && break; sleep 0.1; done
 	echo "== host: headless weston on $XDG_RUNTIME_DIR/$host (log: $XDG_RUNTIME_DIR/weston.log)"
+	echo "   (no Wayland session here: WAYLAND_DISPLAY unset or not answering)"
+	run_under_emulator "$XDG_RUNTIME_DIR/$host" "$sock" "$xdisplay"
+}
+
+# The socket of the Wayland session this runs in, if its compositor
+# answers: WAYLAND_DISPLAY is a name in XDG_RUNTIME_DIR or a path.
+session_compositor() {
+	[ -n "${WAYLAND_DISPLAY:-}" ] || return 1
+	local path=$WAYLAND_DISPLAY
+	if [ "${path#/}" = "$path" ]; then
+		[ -n "${XDG_RUNTIME_DIR:-}" ] || return 1
+		path=$XDG_RUNTIME_DIR/$path
+	fi
+	[ -S "$path" ] || return 1
+	WAYLAND_DISPLAY=$path timeout 5 wayland-info >/dev/null 2>&1 || return 1
+	echo "$path"
+}
+
+run_under_emulator() { # HOST_SOCKET PROXY_SOCKET X_DISPLAY
 	# WLGP_DEVICE=virtgpu: the virtio-gpu cross-domain device instead.
-	local emulator=(./build/emulator/wl0-emulator)
+	local emulator=(./build/emulator/wl0-emulator) transport=virtwl
 	if [ "${WLGP_DEVICE:-virtwl}" = virtgpu ]; then
 		emulator=(./build/emulator/virtgpu-emulator)
+		transport=virtgpu
 		echo "== the proxy runs under build/emulator/virtgpu-emulator, which plays"
 		echo "   a mainline kernel's virtio_gpu render node and crosvm's cross-domain"
 		echo "   host in front of that host (WLGP_DEVICE=virtgpu)"
@@ -87,13 +122,15 @@ cmd_run() {
 		echo "   (WLGP_DEVICE=virtgpu plays virtio-gpu cross-domain instead)"
 	fi
 	echo "== point a client at the proxy from another shell, e.g.:"
-	echo "   WAYLAND_DISPLAY=$sock weston-simple-shm"
-	echo "   WAYLAND_DISPLAY=$sock wayland-info"
+	echo "   WAYLAND_DISPLAY=$2 weston-simple-shm"
+	echo "   WAYLAND_DISPLAY=$2 wayland-info"
 	echo "== X11 apps (Xwayland starts on the first one):"
-	echo "   DISPLAY=:$xdisplay xterm"
-	echo "== Ctrl-C stops the proxy and the host"
-	"${emulator[@]}" --wayland-sock "$XDG_RUNTIME_DIR/$host" -- \
-		./build/proxy/wl-guest-proxy --socket "$sock" --x-display "$xdisplay"
+	echo "   DISPLAY=:$3 xterm"
+	echo "== Ctrl-C stops the proxy (and a private host)"
+	"${emulator[@]}" --wayland-sock "$1" -- \
+		./build/proxy/wl-guest-proxy --transport "$transport" --socket "$2" \
+		--x-display "$3"
+	exit
 }
 
 cmd_test() {

@@ -74,13 +74,17 @@ main(int argc, char **argv)
 	struct wlgp_options opts;
 	switch (options_parse(&opts, argc, argv)) {
 	case OPTIONS_EXIT_OK:
+		options_fini(&opts);
 		return EXIT_SUCCESS;
 	case OPTIONS_EXIT_ERROR:
+		options_fini(&opts);
 		return EXIT_FAILURE;
 	case OPTIONS_RUN:
 		break;
 	}
 	wlgp_log_init(opts.log_level);
+	if (opts.config.path)
+		wlgp_info("options from %s", opts.config.path);
 	/* A guest that vanishes mid-write must not kill the proxy. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -99,6 +103,7 @@ main(int argc, char **argv)
 	struct channel *channel = channel_create(&opts.channel, err, sizeof(err));
 	if (!channel) {
 		wlgp_err("%s", err);
+		options_fini(&opts);
 		return EXIT_FAILURE;
 	}
 	int activated = take_socket(&ls, channel, err, sizeof(err));
@@ -133,6 +138,12 @@ main(int argc, char **argv)
 	}
 	wlgp_debug("copying on %d copy threads%s", copy_threads,
 		   copy_threads ? "" : " (inline, on the event loop)");
+	server->policy = opts.policy; /* the server owns the rules now */
+	opts.policy = (struct global_policy){ 0 };
+	policy_warn_unrelayable(&server->policy, server);
+	server->provenance = (struct provenance){
+		.tag = opts.tag, .app_id_prefix = opts.app_id_prefix,
+	};
 	if (opts.trace && !(server->trace = trace_create(server->display))) {
 		wlgp_err("out of memory for --trace");
 		goto out;
@@ -212,5 +223,6 @@ out:
 		close(ls.x11_fd);
 	listen_socket_close(&ls);
 	channel_destroy(channel);
+	options_fini(&opts);
 	return status;
 }

@@ -1,25 +1,18 @@
+/*
+ * The command line and the config file (config.h), through one table of
+ * long options and one function that applies an option, so that a config
+ * key means exactly what its long option does.
+ */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "copy_pool.h"
+#include "config.h"
 #include "keymap.h"
 #include "options.h"
-
-static bool
-parse_copy_threads(const char *text, int *out)
-{
-	char *end;
-	long n = strtol(text, &end, 10);
-	if (!*text || *end || n < 0 || n > COPY_POOL_MAX_THREADS) {
-		fprintf(stderr, "wl-guest-proxy: --copy-threads wants 0 to %d, "
-			"not '%s'\n", COPY_POOL_MAX_THREADS, text);
-		return false;
-	}
-	*out = (int)n;
-	return true;
-}
+#include "provenance.h"
 
 static const char usage[] =
 "Usage: wl-guest-proxy [OPTIONS] [-- COMMAND [ARGS...]]\n"
@@ -50,6 +43,15 @@ KEYMAP_SPEC_HELP
 "  -x, --x-display N           also serve X11 apps on display :N, through an\n"
 "                              Xwayland started on the first X connection\n"
 "      --xwayland PATH         the Xwayland to run (default: Xwayland)\n"
+"      --allow-global IFACE    offer the host's IFACE global to guests even\n"
+"                              if the protocol policy hides it by default\n"
+"                              (repeatable; see the man page)\n"
+"      --hide-global IFACE     never offer the host's IFACE global to guests\n"
+"                              (repeatable)\n"
+"      --tag TEXT              put TEXT in front of every window title the\n"
+"                              host sees (include a separator: '[vm] ')\n"
+"      --app-id-prefix PREFIX  host app_ids become PREFIX.<app_id>; a window\n"
+"                              without one gets PREFIX.<process name>\n"
 "      --log-level LEVEL       error, warning, info or debug (default: info,\n"
 "                              or $WLGP_LOG_LEVEL)\n"
 "  -v, --verbose               the same as --log-level debug\n"
@@ -64,7 +66,11 @@ KEYMAP_SPEC_HELP
 "  -V, --version               show the version\n"
 "\n"
 "With -- COMMAND, runs COMMAND with WAYLAND_DISPLAY set to the proxy (and\n"
-"DISPLAY with --x-display) and exits with its status.\n";
+"DISPLAY with --x-display) and exits with its status.\n"
+"\n"
+"Options are also read, before the command line, from the first of\n"
+"$XDG_CONFIG_HOME/wl-guest-proxy/config and " CONFIG_SYSTEM_PATH "\n"
+"that exists: KEY = VALUE lines, KEY a long option (trace = true).\n";
 
 /* Long options without a short letter. */
 enum {
@@ -77,54 +83,229 @@ enum {
 	OPT_KEYMAP,
 	OPT_COPY_THREADS,
 	OPT_XWAYLAND,
+	OPT_ALLOW_GLOBAL,
+	OPT_HIDE_GLOBAL,
+	OPT_TAG,
+	OPT_APP_ID_PREFIX,
+};
+
+static const struct option longopts[] = {
+	{ "socket", required_argument, NULL, 's' },
+	{ "transport", required_argument, NULL, 't' },
+	{ "host-display", required_argument, NULL, 'H' },
+	{ "virtwl-device", required_argument, NULL, OPT_VIRTWL_DEVICE },
+	{ "virtwl-context-name", required_argument, NULL, OPT_VIRTWL_CONTEXT_NAME },
+	{ "virtgpu-device", required_argument, NULL, OPT_VIRTGPU_DEVICE },
+	{ "cross-domain-ids", required_argument, NULL, OPT_CROSS_DOMAIN_IDS },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "keymap", required_argument, NULL, OPT_KEYMAP },
+	{ "copy-threads", required_argument, NULL, OPT_COPY_THREADS },
+	{ "x-display", required_argument, NULL, 'x' },
+	{ "xwayland", required_argument, NULL, OPT_XWAYLAND },
+	{ "allow-global", required_argument, NULL, OPT_ALLOW_GLOBAL },
+	{ "hide-global", required_argument, NULL, OPT_HIDE_GLOBAL },
+	{ "tag", required_argument, NULL, OPT_TAG },
+	{ "app-id-prefix", required_argument, NULL, OPT_APP_ID_PREFIX },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ 0 },
+};
+
+/* What the command line set, so the environment does not override it. */
+struct given {
+	bool level;
+	bool trace;
 };
 
 /* The environment's settings, for what the command line did not set: how
  * a systemd unit or a user's session turns on debugging without editing
- * ExecStart=. */
+ * ExecStart=.  They override the config file. */
 static bool
-options_from_env(struct wlgp_options *opts, bool level_given, bool trace_given)
+options_from_env(struct wlgp_options *opts, const struct given *given)
 {
-	const char *level = level_given ? NULL : getenv("WLGP_LOG_LEVEL");
+	const char *level = given->level ? NULL : getenv("WLGP_LOG_LEVEL");
 	if (level && *level && !wlgp_log_level_parse(level, &opts->log_level)) {
 		fprintf(stderr, "wl-guest-proxy: WLGP_LOG_LEVEL=%s: use error, "
 			"warning, info or debug\n", level);
 		return false;
 	}
-	const char *trace = trace_given ? NULL : getenv("WLGP_TRACE");
-	if (!trace || !*trace || strcmp(trace, "0") == 0)
+	const char *trace = given->trace ? NULL : getenv("WLGP_TRACE");
+	if (!trace || !*trace)
 		return true;
-	if (strcmp(trace, "1") != 0) {
+	if (strcmp(trace, "1") != 0 && strcmp(trace, "0") != 0) {
 		fprintf(stderr, "wl-guest-proxy: WLGP_TRACE=%s: use 1 or 0\n", trace);
 		return false;
 	}
-	opts->trace = true;
+	opts->trace = strcmp(trace, "1") == 0;
 	return true;
 }
 
+static const char *
+parse_copy_threads(const char *text, int *out, char *err, size_t errlen)
+{
+	char *end;
+	long n = strtol(text, &end, 10);
+	if (!*text || *end || n < 0 || n > COPY_POOL_MAX_THREADS) {
+		snprintf(err, errlen, "--copy-threads wants 0 to %d, not '%s'",
+			 COPY_POOL_MAX_THREADS, text);
+		return err;
+	}
+	*out = (int)n;
+	return NULL;
+}
+
+/* Sets one option.  arg is NULL for a flag given on the command line.
+ * Returns NULL, or why not in err.  Every string kept must outlive opts:
+ * argv's, or the config file's text. */
+static const char *
+apply_option(struct wlgp_options *opts, int id, const char *arg,
+	     struct given *given, char *err, size_t errlen)
+{
+	switch (id) {
+	case 's':
+		if (!*arg)
+			return "--socket needs a name";
+		opts->socket = arg;
+		break;
+	case 't':
+		if (!channel_parse_kind(arg, &opts->channel.kind)) {
+			snprintf(err, errlen, "unknown transport '%s': use auto, "
+				 "direct, virtwl or virtgpu", arg);
+			return err;
+		}
+		break;
+	case 'H':
+		opts->channel.host_display = arg;
+		break;
+	case OPT_VIRTWL_DEVICE:
+		opts->channel.virtwl_device = arg;
+		break;
+	case OPT_VIRTWL_CONTEXT_NAME:
+		if (!*arg || strlen(arg) >= CHANNEL_CONTEXT_NAME_MAX) {
+			snprintf(err, errlen, "--virtwl-context-name needs a name "
+				 "of 1 to %d bytes", CHANNEL_CONTEXT_NAME_MAX - 1);
+			return err;
+		}
+		opts->channel.context_name = arg;
+		break;
+	case OPT_LOG_LEVEL:
+		if (!wlgp_log_level_parse(arg, &opts->log_level)) {
+			snprintf(err, errlen, "unknown log level '%s': use error, "
+				 "warning, info or debug", arg);
+			return err;
+		}
+		given->level = true;
+		break;
+	case 'v':
+		opts->log_level = WLGP_DEBUG;
+		given->level = true;
+		break;
+	case OPT_TRACE:
+		opts->trace = true;
+		given->trace = true;
+		break;
+	case OPT_KEYMAP: {
+		const char *why = keymap_spec_check(arg);
+		if (why)
+			return why;
+		opts->keymap = arg;
+		break;
+	}
+	case OPT_VIRTGPU_DEVICE:
+		opts->channel.virtgpu_device = arg;
+		break;
+	case OPT_CROSS_DOMAIN_IDS:
+		if (strcmp(arg, "28") != 0 && strcmp(arg, "4") != 0)
+			return "--cross-domain-ids is 28 or 4";
+		opts->channel.cross_domain_ids = (unsigned)atoi(arg);
+		break;
+	case OPT_COPY_THREADS:
+		return parse_copy_threads(arg, &opts->copy_threads, err, errlen);
+	case 'x': {
+		char *end;
+		long n = strtol(arg, &end, 10);
+		if (*arg == ':')
+			n = strtol(arg + 1, &end, 10);
+		if (!*arg || *end || n < 0 || n > 65535)
+			return "--x-display needs a display number, e.g. 0 for :0";
+		opts->x_display = (int)n;
+		break;
+	}
+	case OPT_XWAYLAND:
+		if (!*arg)
+			return "--xwayland needs a path";
+		opts->xwayland = arg;
+		break;
+	case OPT_ALLOW_GLOBAL:
+	case OPT_HIDE_GLOBAL: {
+		const char *why = policy_check_name(arg);
+		if (why) {
+			snprintf(err, errlen, "--%s '%s': %s",
+				 id == OPT_ALLOW_GLOBAL ? "allow-global" :
+				 "hide-global", arg, why);
+			return err;
+		}
+		if (!policy_add_rule(&opts->policy, arg, id == OPT_ALLOW_GLOBAL))
+			return "out of memory";
+		break;
+	}
+	case OPT_TAG:
+		if (!*arg)
+			return "--tag needs a text";
+		opts->tag = arg;
+		break;
+	case OPT_APP_ID_PREFIX: {
+		const char *why = provenance_check_prefix(arg);
+		if (why)
+			return why;
+		opts->app_id_prefix = arg;
+		break;
+	}
+	}
+	return NULL;
+}
+
+/* The config file's view of the same table: a flag takes true or false. */
+struct config_state {
+	struct wlgp_options *opts;
+	char err[256];
+};
+
+static const char *
+apply_config_entry(void *data, const char *key, const char *value)
+{
+	struct config_state *st = data;
+	const struct option *o = longopts;
+	while (o->name && strcmp(o->name, key) != 0)
+		o++;
+	if (!o->name || o->val == 'h' || o->val == 'V') {
+		snprintf(st->err, sizeof(st->err), "unknown key '%s'", key);
+		return st->err;
+	}
+	/* The environment still overrides what a config file sets. */
+	struct given ignored = { 0 };
+	if (o->has_arg == required_argument)
+		return apply_option(st->opts, o->val, value, &ignored,
+				    st->err, sizeof(st->err));
+	if (strcmp(value, "false") == 0) {
+		if (o->val == OPT_TRACE)
+			st->opts->trace = false;
+		return NULL; /* verbose = false: the level stays */
+	}
+	if (strcmp(value, "true") != 0) {
+		snprintf(st->err, sizeof(st->err), "%s takes true or false, "
+			 "not '%s'", key, value);
+		return st->err;
+	}
+	return apply_option(st->opts, o->val, NULL, &ignored,
+			    st->err, sizeof(st->err));
+}
 
 enum options_result
 options_parse(struct wlgp_options *opts, int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "transport", required_argument, NULL, 't' },
-		{ "host-display", required_argument, NULL, 'H' },
-		{ "virtwl-device", required_argument, NULL, OPT_VIRTWL_DEVICE },
-		{ "virtwl-context-name", required_argument, NULL, OPT_VIRTWL_CONTEXT_NAME },
-		{ "virtgpu-device", required_argument, NULL, OPT_VIRTGPU_DEVICE },
-		{ "cross-domain-ids", required_argument, NULL, OPT_CROSS_DOMAIN_IDS },
-		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "trace", no_argument, NULL, OPT_TRACE },
-		{ "keymap", required_argument, NULL, OPT_KEYMAP },
-		{ "copy-threads", required_argument, NULL, OPT_COPY_THREADS },
-		{ "x-display", required_argument, NULL, 'x' },
-		{ "xwayland", required_argument, NULL, OPT_XWAYLAND },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ 0 },
-	};
 	*opts = (struct wlgp_options){
 		.socket = "wayland-0",
 		.channel = { .kind = CHANNEL_AUTO, .cross_domain_ids = 28 },
@@ -133,112 +314,39 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		.x_display = -1,
 		.xwayland = "Xwayland",
 	};
-	bool level_given = false;
+	/* A broken config file must not stop --help or --version: its error
+	 * is reported once the command line is known to want a proxy. */
+	struct config_state st = { .opts = opts };
+	char config_err[512];
+	bool config_ok = config_file_load(&opts->config, apply_config_entry, &st,
+					  config_err, sizeof(config_err)) == 0;
 
+	struct given given = { 0 };
+	char err[256];
 	int c;
 	/* '+': stop at the first non-option so COMMAND keeps its own flags */
 	while ((c = getopt_long(argc, argv, "+s:t:H:x:vhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's':
-			if (!*optarg) {
-				fprintf(stderr, "wl-guest-proxy: --socket needs a name\n");
-				return OPTIONS_EXIT_ERROR;
-			}
-			opts->socket = optarg;
-			break;
-		case 't':
-			if (!channel_parse_kind(optarg, &opts->channel.kind)) {
-				fprintf(stderr, "wl-guest-proxy: unknown transport "
-					"'%s': use auto, direct, virtwl or virtgpu\n",
-					optarg);
-				return OPTIONS_EXIT_ERROR;
-			}
-			break;
-		case 'H':
-			opts->channel.host_display = optarg;
-			break;
-		case OPT_VIRTWL_DEVICE:
-			opts->channel.virtwl_device = optarg;
-			break;
-		case OPT_VIRTGPU_DEVICE:
-			opts->channel.virtgpu_device = optarg;
-			break;
-		case OPT_CROSS_DOMAIN_IDS:
-			if (strcmp(optarg, "28") != 0 && strcmp(optarg, "4") != 0) {
-				fprintf(stderr, "wl-guest-proxy: --cross-domain-ids "
-					"is 28 or 4\n");
-				return OPTIONS_EXIT_ERROR;
-			}
-			opts->channel.cross_domain_ids = (unsigned)atoi(optarg);
-			break;
-		case OPT_VIRTWL_CONTEXT_NAME:
-			if (!*optarg || strlen(optarg) >= CHANNEL_CONTEXT_NAME_MAX) {
-				fprintf(stderr, "wl-guest-proxy: --virtwl-context-name "
-					"needs a name of 1 to %d bytes\n",
-					CHANNEL_CONTEXT_NAME_MAX - 1);
-				return OPTIONS_EXIT_ERROR;
-			}
-			opts->channel.context_name = optarg;
-			break;
-		case OPT_LOG_LEVEL:
-			if (!wlgp_log_level_parse(optarg, &opts->log_level)) {
-				fprintf(stderr, "wl-guest-proxy: unknown log level "
-					"'%s': use error, warning, info or debug\n",
-					optarg);
-				return OPTIONS_EXIT_ERROR;
-			}
-			level_given = true;
-			break;
-		case 'v':
-			opts->log_level = WLGP_DEBUG;
-			level_given = true;
-			break;
-		case OPT_TRACE:
-			opts->trace = true;
-			break;
-		case OPT_KEYMAP: {
-			const char *why = keymap_spec_check(optarg);
-			if (why) {
-				fprintf(stderr, "wl-guest-proxy: %s\n", why);
-				return OPTIONS_EXIT_ERROR;
-			}
-			opts->keymap = optarg;
-			break;
-		}
-		case OPT_COPY_THREADS:
-			if (!parse_copy_threads(optarg, &opts->copy_threads))
-				return OPTIONS_EXIT_ERROR;
-			break;
-		case 'x': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*optarg == ':')
-				n = strtol(optarg + 1, &end, 10);
-			if (!*optarg || *end || n < 0 || n > 65535) {
-				fprintf(stderr, "wl-guest-proxy: --x-display needs a "
-					"display number, e.g. 0 for :0\n");
-				return OPTIONS_EXIT_ERROR;
-			}
-			opts->x_display = (int)n;
-			break;
-		}
-		case OPT_XWAYLAND:
-			if (!*optarg) {
-				fprintf(stderr, "wl-guest-proxy: --xwayland needs a path\n");
-				return OPTIONS_EXIT_ERROR;
-			}
-			opts->xwayland = optarg;
-			break;
 		case 'h':
 			fputs(usage, stdout);
 			return OPTIONS_EXIT_OK;
 		case 'V':
 			printf("wl-guest-proxy %s\n", WLGP_VERSION);
 			return OPTIONS_EXIT_OK;
-		default:
+		case '?':
 			fprintf(stderr, "Try 'wl-guest-proxy --help'.\n");
 			return OPTIONS_EXIT_ERROR;
 		}
+		const char *why = apply_option(opts, c, optarg, &given,
+					       err, sizeof(err));
+		if (why) {
+			fprintf(stderr, "wl-guest-proxy: %s\n", why);
+			return OPTIONS_EXIT_ERROR;
+		}
+	}
+	if (!config_ok) {
+		fprintf(stderr, "wl-guest-proxy: %s\n", config_err);
+		return OPTIONS_EXIT_ERROR;
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") != 0) {
@@ -248,11 +356,23 @@ options_parse(struct wlgp_options *opts, int argc, char **argv)
 		}
 		opts->command = &argv[optind];
 	}
-	if (!options_from_env(opts, level_given, opts->trace))
+	if (!options_from_env(opts, &given))
 		return OPTIONS_EXIT_ERROR;
 	const char *threads = getenv("WLGP_COPY_THREADS");
-	if (opts->copy_threads < 0 && threads && *threads &&
-	    !parse_copy_threads(threads, &opts->copy_threads))
-		return OPTIONS_EXIT_ERROR;
+	if (opts->copy_threads < 0 && threads && *threads) {
+		const char *why = parse_copy_threads(threads, &opts->copy_threads,
+						     err, sizeof(err));
+		if (why) {
+			fprintf(stderr, "wl-guest-proxy: WLGP_COPY_THREADS: %s\n", why);
+			return OPTIONS_EXIT_ERROR;
+		}
+	}
 	return OPTIONS_RUN;
+}
+
+void
+options_fini(struct wlgp_options *opts)
+{
+	policy_fini(&opts->policy);
+	config_file_fini(&opts->config);
 }

@@ -4,7 +4,9 @@
 #include <stdbool.h>
 
 #include "channel.h"
+#include "config.h"
 #include "log.h"
+#include "policy.h"
 
 struct wlgp_options {
 	const char *socket;       /* --socket */
@@ -13,9 +15,13 @@ struct wlgp_options {
 	bool trace;                    /* --trace, WLGP_TRACE */
 	const char *keymap;       /* --keymap FILE|RMLVO, or NULL */
 	int copy_threads;         /* --copy-threads, WLGP_COPY_THREADS; -1: default */
-	char **command;           /* after --, NULL-terminated, or NULL */
 	int x_display;            /* --x-display N, or -1 */
 	const char *xwayland;     /* --xwayland PATH */
+	struct global_policy policy; /* --allow-global, --hide-global */
+	const char *tag;          /* --tag TEXT, or NULL */
+	const char *app_id_prefix; /* --app-id-prefix PREFIX, or NULL */
+	char **command;           /* after --, NULL-terminated, or NULL */
+	struct config_file config; /* the strings it set point into it */
 };
 
 enum options_result {
@@ -25,6 +31,8 @@ enum options_result {
 };
 
 enum options_result options_parse(struct wlgp_options *opts, int argc, char **argv);
+/* Frees what options_parse allocated, on success or failure. */
+void options_fini(struct wlgp_options *opts);
 
 
 #endif

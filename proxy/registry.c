@@ -14,6 +14,7 @@
 #include "client.h"
 #include "interfaces.h"
 #include "log.h"
+#include "policy.h"
 #include "relay.h"
 #include "server.h"
 #include "trace.h"
@@ -53,6 +54,11 @@ registry_handle_global(struct relay_object *ro, uint32_t name,
 	const struct relay_meta *meta = relay_meta_by_name(interface);
 	if (!meta || !interfaces_relayable(ro->client->server, meta)) {
 		wlgp_debug("hiding host global %s v%u", interface, host_version);
+		return;
+	}
+	if (policy_hides(&ro->client->server->policy, interface)) {
+		wlgp_debug("hiding host global %s v%u by the protocol policy",
+			   interface, host_version);
 		return;
 	}
 	struct registry_global *g = calloc(1, sizeof(*g));

@@ -38,6 +38,11 @@ static const struct relay_override *const overrides[] = {
 	&data_source_override,
 	&primary_offer_override,
 	&primary_source_override,
+	&xdg_surface_override,
+	&xdg_toplevel_override,
+	&zxdg_surface_v6_override,
+	&zxdg_toplevel_v6_override,
+	&wl_shell_surface_override,
 };
 
 const struct relay_override *
@@ -163,15 +168,20 @@ relay_object_set_proxy(struct relay_object *ro, struct wl_proxy *proxy)
 }
 
 struct relay_object *
+relay_object_by_id(struct guest_client *gc, uint32_t id,
+		   const struct wl_interface *iface)
+{
+	struct wl_resource *resource = wl_client_get_object(gc->client, id);
+	return resource ? relay_object_from_resource(resource, iface) : NULL;
+}
+
+struct relay_object *
 relay_object_awaiting_host(struct guest_client *gc, uint32_t id,
 			   const struct wl_interface *iface)
 {
 	/* libwayland-server reserves a fresh new_id without an object: only a
 	 * resource made when the request was held is found here. */
-	struct wl_resource *resource = wl_client_get_object(gc->client, id);
-	if (!resource)
-		return NULL;
-	struct relay_object *ro = relay_object_from_resource(resource, iface);
+	struct relay_object *ro = relay_object_by_id(gc, id, iface);
 	return ro && !ro->proxy ? ro : NULL;
 }
 

@@ -72,6 +72,11 @@ struct relay_object *relay_object_create(struct guest_client *gc,
  * relay_object_set_proxy adds when the request is replayed. */
 void relay_object_set_proxy(struct relay_object *ro, struct wl_proxy *proxy);
 
+/* The relayed object the guest knows as id, if it is one of iface (NULL:
+ * any relayed interface). */
+struct relay_object *relay_object_by_id(struct guest_client *gc, uint32_t id,
+					const struct wl_interface *iface);
+
 /* The object a held request made for new_id id, still without its host
  * proxy, or NULL: the one place a replayed request finds its resource. */
 struct relay_object *relay_object_awaiting_host(struct guest_client *gc,
@@ -140,5 +145,10 @@ extern const struct relay_override data_offer_override;
 extern const struct relay_override data_source_override;
 extern const struct relay_override primary_offer_override;
 extern const struct relay_override primary_source_override;
+extern const struct relay_override xdg_surface_override;
+extern const struct relay_override xdg_toplevel_override;
+extern const struct relay_override zxdg_surface_v6_override;
+extern const struct relay_override zxdg_toplevel_v6_override;
+extern const struct relay_override wl_shell_surface_override;
 
 #endif

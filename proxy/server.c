@@ -188,6 +188,7 @@ wlgp_server_destroy(struct wlgp_server *server)
 	if (log_context == server)
 		log_context = NULL;
 	free(server->relayable);
+	policy_fini(&server->policy);
 	keymap_cache_destroy(server->keymaps);
 	free(server);
 }

@@ -10,6 +10,8 @@
 #include <wayland-server-core.h>
 
 #include "channel.h"
+#include "policy.h"
+#include "provenance.h"
 
 struct host_monitor;
 struct keymap_cache;
@@ -27,6 +29,11 @@ struct wlgp_server {
 	/* Which compiled-in interfaces may be offered to guests: indexed like
 	 * relay_meta_table.  See interfaces.c. */
 	bool *relayable;
+	/* Which of those the guests may see (policy.h); the options own the
+	 * rules' strings. */
+	struct global_policy policy;
+	/* --tag and --app-id-prefix for the host's toplevels (toplevel.c) */
+	struct provenance provenance;
 
 	struct host_monitor *monitor;
 

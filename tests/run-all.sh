@@ -86,6 +86,9 @@ build build || exit 1
 run_unit plain build
 run_e2e_transports plain build
 
+echo "== the Debian package: build, lintian, install, deployment tests"
+JUNIT_DIR=$RESULTS tests/package.sh build direct virtwl || status=1
+
 build build-asan -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 run_unit asan build-asan "${SANITIZE[@]}"
 run_e2e_transports asan build-asan "${SANITIZE[@]}"

@@ -27,6 +27,9 @@
  *                     leaves the size to the client
  *   --exit-after-ready  exit 0 right after printing READY
  *   --title T         toplevel title
+ *   --no-title        set no title
+ *   --app-id ID       toplevel app_id (default wlgp-pattern-client; an
+ *                     empty ID sets none)
  *
  * Exit status: 0 after --exit-after-ready or when the toplevel is closed,
  * 2 on a connection or protocol error (details on stderr), 1 on bad usage.
@@ -73,6 +76,7 @@ struct app {
 	int32_t default_width, default_height;
 	bool exit_after_ready;
 	const char *title;
+	const char *app_id;
 };
 
 static uint64_t
@@ -321,7 +325,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: pattern-client [--seed N] [--frames N] [--animate] "
-		"[--size WxH] [--exit-after-ready] [--title T]\n");
+		"[--size WxH] [--exit-after-ready] [--title T] [--no-title]\n"
+		"    [--app-id ID]\n");
 	exit(1);
 }
 
@@ -350,6 +355,10 @@ parse_args(struct app *app, int argc, char **argv)
 			app->exit_after_ready = true;
 		} else if (strcmp(a, "--title") == 0 && i + 1 < argc) {
 			app->title = argv[++i];
+		} else if (strcmp(a, "--no-title") == 0) {
+			app->title = NULL;
+		} else if (strcmp(a, "--app-id") == 0 && i + 1 < argc) {
+			app->app_id = *argv[++i] ? argv[i] : NULL;
 		} else {
 			usage();
 		}
@@ -365,6 +374,7 @@ main(int argc, char **argv)
 		.default_width = 320,
 		.default_height = 240,
 		.title = "pattern-client",
+		.app_id = "wlgp-pattern-client",
 	};
 	parse_args(&app, argc, argv);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -382,7 +392,7 @@ main(int argc, char **argv)
 
 	app.window = tc_window_create(app.globals, &(struct tc_window_options){
 		.title = app.title,
-		.app_id = "wlgp-pattern-client",
+		.app_id = app.app_id,
 		.fullscreen = app.fullscreen,
 		.configure = window_configure,
 		.data = &app,

@@ -54,7 +54,8 @@ tc_window_create(struct tc_globals *globals, const struct tc_window_options *opt
 	xdg_surface_add_listener(window->xdg_surface, &xdg_surface_listener, window);
 	window->toplevel = xdg_surface_get_toplevel(window->xdg_surface);
 	xdg_toplevel_add_listener(window->toplevel, &toplevel_listener, window);
-	xdg_toplevel_set_title(window->toplevel, options->title);
+	if (options->title)
+		xdg_toplevel_set_title(window->toplevel, options->title);
 	if (options->app_id)
 		xdg_toplevel_set_app_id(window->toplevel, options->app_id);
 	if (options->fullscreen)

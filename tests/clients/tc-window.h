@@ -10,7 +10,7 @@
 struct tc_window;
 
 struct tc_window_options {
-	const char *title;
+	const char *title; /* NULL: none set */
 	const char *app_id; /* NULL: none set */
 	bool fullscreen;
 	/* Called after every xdg_surface.configure, once it is acked (the

@@ -1,7 +1,11 @@
 """Deployment in guests: what `meson install` puts in place (binary, man
-page, systemd user units, environment.d snippet) and socket activation of
-the real binary by systemd-socket-activate, with readiness notification and
-a clean SIGTERM, against a real weston host."""
+page, systemd user units and their preset, environment.d snippet, example
+config) and socket activation of the real binary by systemd-socket-activate,
+with readiness notification and a clean SIGTERM, against a real weston host.
+
+With WLGP_INSTALLED_PACKAGE=NAME the same tests check the files the
+installed Debian package NAME put on this machine (dpkg -L) instead of a
+meson install of the build; set WL_GUEST_PROXY to its binary too."""
 
 import json
 import os
@@ -21,6 +25,8 @@ import wlgp
 
 UNIT_NAMES = ("wl-guest-proxy.socket", "wl-guest-proxy-x11.socket", "wl-guest-proxy.service")
 ENV_SNIPPET = "60-wl-guest-proxy.conf"
+PRESET = "80-wl-guest-proxy.preset"
+EXAMPLE_CONFIG = "config"
 ENV_GENERATOR = "/usr/lib/systemd/user-environment-generators/30-systemd-environment-d-generator"
 
 
@@ -48,10 +54,26 @@ def by_name(installed):
     return {Path(dst).name: Path(dst) for dst in installed.values()}
 
 
+def installed_package(package):
+    """The files of an installed Debian package, as `installed` gives them
+    (the man page under its name before compression)."""
+    out = run(["dpkg", "-L", package])
+    assert out.returncode == 0, f"package {package} not installed: {out.stderr}"
+    files = {}
+    for line in out.stdout.splitlines():
+        path = Path(line)
+        if path.is_file():
+            files[path.name.removesuffix(".gz")] = path
+    return None, files, Path("/usr")
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """`meson install --destdir` of the build under test: (destdir, name ->
     install path without destdir, prefix)."""
+    package = os.environ.get("WLGP_INSTALLED_PACKAGE")
+    if package:
+        return installed_package(package)
     builddir = build_dir()
     dest = tmp_path_factory.mktemp("destdir")
     # --no-rebuild: the build under test, as it is; other engineers' runs
@@ -65,12 +87,14 @@ def installed(tmp_path_factory):
 
 
 def in_dest(dest, path):
-    return Path(str(dest) + str(path))
+    """path as installed under DESTDIR dest (None: installed for real)."""
+    return Path(path) if dest is None else Path(str(dest) + str(path))
 
 
 def test_install_puts_everything_in_place(installed):
     dest, files, prefix = installed
-    want = {"wl-guest-proxy", "wl-guest-proxy.1", *UNIT_NAMES, ENV_SNIPPET}
+    want = {"wl-guest-proxy", "wl-guest-proxy.1", *UNIT_NAMES, ENV_SNIPPET, PRESET,
+            EXAMPLE_CONFIG}
     assert want <= set(files), f"not installed: {want - set(files)}"
     for name in want:
         assert in_dest(dest, files[name]).is_file(), f"{name}: {files[name]} missing"
@@ -79,6 +103,8 @@ def test_install_puts_everything_in_place(installed):
     assert files["wl-guest-proxy.1"].parent.name == "man1"
     assert files["wl-guest-proxy.socket"].parent == prefix / "lib/systemd/user"
     assert files[ENV_SNIPPET].parent == prefix / "lib/environment.d"
+    assert files[PRESET].parent == prefix / "lib/systemd/user-preset"
+    assert files[EXAMPLE_CONFIG].parent == prefix / "share/doc/wl-guest-proxy/examples"
 
     binary = in_dest(dest, files["wl-guest-proxy"])
     assert os.access(binary, os.X_OK)
@@ -86,7 +112,7 @@ def test_install_puts_everything_in_place(installed):
     assert version.returncode == 0 and version.stdout.startswith("wl-guest-proxy "), version
 
     service = in_dest(dest, files["wl-guest-proxy.service"]).read_text()
-    assert re.search(rf"^ExecStart={re.escape(str(files['wl-guest-proxy']))} ", service, re.M), \
+    assert re.search(rf"^ExecStart={re.escape(str(files['wl-guest-proxy']))}$", service, re.M), \
         "ExecStart does not run the installed binary:\n" + service
     assert re.search(r"^Type=notify$", service, re.M), service
     socket_unit = in_dest(dest, files["wl-guest-proxy.socket"]).read_text()
@@ -146,6 +172,49 @@ def test_units_pass_systemd_analyze_verify(installed, tmp_path):
     assert "Unknown key" in out.stderr, out
 
 
+def test_preset_enables_the_socket(installed, tmp_path):
+    """systemctl's own preset logic on a copy of the installed units: the
+    socket is enabled for every user (--global), the service alone not."""
+    dest, files, _prefix = installed
+    root = tmp_path / "root"
+    units = root / "usr/lib/systemd/user"
+    presets = root / "usr/lib/systemd/user-preset"
+    units.mkdir(parents=True)
+    presets.mkdir(parents=True)
+    for name in UNIT_NAMES:
+        shutil.copy(in_dest(dest, files[name]), units)
+    wants = root / "etc/systemd/user/sockets.target.wants/wl-guest-proxy.socket"
+    # The control: with no preset at all systemd enables every unit, so a
+    # "disable *" of lowest priority stands for a distribution's default.
+    (presets / "99-default.preset").write_text("disable *\n")
+    out = run(["systemctl", "--global", f"--root={root}", "preset-all"])
+    assert out.returncode == 0, out
+    assert not wants.exists(), "enabled without our preset"
+    shutil.copy(in_dest(dest, files[PRESET]), presets)
+    out = run(["systemctl", "--global", f"--root={root}", "preset-all"])
+    assert out.returncode == 0, out
+    assert wants.is_symlink(), f"{wants} missing:\n{out.stdout}{out.stderr}"
+
+
+def test_example_config_is_accepted(installed, wl, proxy_bin):
+    """The installed example, copied as it is, is a valid config (all of it
+    commented out), and so is every commented key = value line of it."""
+    dest, files, _prefix = installed
+    text = in_dest(dest, files[EXAMPLE_CONFIG]).read_text()
+    cfg = wl.config_home / "wl-guest-proxy" / "config"
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    settings = [line[1:] for line in text.splitlines()
+                if re.match(r"^#[a-z-]+ = ", line)]
+    assert len(settings) >= 8, text
+    for body in (text, "\n".join(settings) + "\n"):
+        cfg.write_text(body)
+        out = run([proxy_bin, "--socket", "/nonexistent/x", "--", "true"],
+                  env=wl.base_env())
+        assert f"{cfg}:" not in out.stderr, out.stderr
+        # Parsed: the proxy went on to start (and failed for want of a host).
+        assert f"options from {cfg}" in out.stderr, out.stderr
+
+
 def help_options():
     out = run([wlgp.proxy_binary(), "--help"])
     assert out.returncode == 0, out
@@ -187,6 +256,11 @@ def test_environment_d_snippet_exports_wayland_display(installed, tmp_path):
         assert out.returncode == 0, out
         return dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
 
+    if dest is None:
+        # The package's snippet is in the system's directory already (the
+        # control, without it, is tests/package.sh's after the purge).
+        assert generate().get("WAYLAND_DISPLAY") == "wayland-0"
+        return
     assert "WAYLAND_DISPLAY" not in generate()  # the control: not from elsewhere
     (config / "environment.d").mkdir(parents=True)
     shutil.copy(in_dest(dest, files[ENV_SNIPPET]), config / "environment.d")
