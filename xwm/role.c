@@ -22,6 +22,8 @@
 #include "relay.h"
 #include "primary-selection-unstable-v1-client-protocol.h"
 #include "xdg-shell-client-protocol.h"
+#include "provenance.h"
+#include "server.h"
 #include "xwm_internal.h"
 
 static struct wl_surface *
@@ -290,22 +292,34 @@ host_string(const char *s, char *buf)
 	return buf;
 }
 
+/* --tag and --app-id-prefix (provenance.h) apply to X11 windows as to
+ * Wayland ones; the X client never sees them. */
 void
 xwm_role_update_title(struct xwm_window *win)
 {
+	if (!win->toplevel)
+		return;
 	char buf[XWM_HOST_STRING_MAX + 1];
+	bool oom = false;
 	const char *title = xwm_window_title(win);
-	if (win->toplevel && title)
-		xdg_toplevel_set_title(win->toplevel, host_string(title, buf));
+	char *shown = provenance_title(&win->xwm->server->provenance, title, &oom);
+	if (shown || title)
+		xdg_toplevel_set_title(win->toplevel, host_string(shown ? shown : title, buf));
+	free(shown);
 }
 
 void
 xwm_role_update_app_id(struct xwm_window *win)
 {
+	if (!win->toplevel)
+		return;
 	char buf[XWM_HOST_STRING_MAX + 1];
+	bool oom = false;
 	const char *app_id = xwm_window_app_id(win);
-	if (win->toplevel && app_id)
-		xdg_toplevel_set_app_id(win->toplevel, host_string(app_id, buf));
+	char *shown = provenance_app_id(&win->xwm->server->provenance, app_id, 0, &oom);
+	if (shown || app_id)
+		xdg_toplevel_set_app_id(win->toplevel, host_string(shown ? shown : app_id, buf));
+	free(shown);
 }
 
 void

@@ -48,9 +48,9 @@ def free_display():
     raise AssertionError("no free X display number")
 
 
-def start_x_proxy(wl, host, number=None, verbose=False):
+def start_x_proxy(wl, host, number=None, verbose=False, extra=()):
     number = free_display() if number is None else number
-    extra = ["--x-display", str(number)]
+    extra = ["--x-display", str(number)] + list(extra)
     if verbose and not os.environ.get("WLGP_PROXY_VERBOSE"):
         extra.append("--verbose")
     proxy = wl.start_proxy(host, extra=extra)
@@ -417,6 +417,23 @@ def test_x11_title_and_app_id_follow(wl, host, x_tools):
     proto.wait_request("set_title", '"third title"')
     assert client.alive()
     assert proxy.alive()
+
+
+def test_x11_windows_carry_tag_and_app_id_prefix(wl, host, x_tools):
+    """--tag and --app-id-prefix reach the host for X11 windows too (from
+    WM_NAME and WM_CLASS), title changes included; the X side keeps the
+    client's own title."""
+    proxy = start_x_proxy(wl, host, extra=["--tag", "[vm1] ", "--app-id-prefix", "vm1"])
+    proto = HostProto(wl, host)
+    client = x_client(wl, proxy, ["xlogo", "-name", "wlgp-logo"], name="xlogo")
+    window = wait_x_window(proxy, "XLogo", client)
+    proto.wait_request("set_title", '"[vm1] wlgp-logo"')
+    proto.wait_request("set_app_id", '"vm1.XLogo"')
+    x_run(proxy, "xdotool", "set_window", "--name", "second title", window)
+    proto.wait_request("set_title", '"[vm1] second title"')
+    seen = x_run(proxy, "xprop", "-id", window, "WM_NAME").stdout
+    assert '"second title"' in seen and "vm1" not in seen, seen
+    assert client.alive() and proxy.alive()
 
 
 # --------------------------------------------------------------------------
