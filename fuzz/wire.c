@@ -134,7 +134,7 @@ int
 wire_fuzz_fd(struct input *in, struct wire_memfds *mf)
 {
 	int fds[2], fd = -1;
-	switch (input_u8(in) % 9) {
+	switch (input_u8(in) % 10) {
 	case 0: /* a pool of any size up to 16 MiB (sparse: costs nothing) */
 		return new_memfd(input_range(in, 0, 16u << 20), mf);
 	case 1:
@@ -167,6 +167,15 @@ wire_fuzz_fd(struct input *in, struct wire_memfds *mf)
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", m);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		close(m);
+		return fd;
+	}
+	case 9: { /* a memfd holding fuzzed bytes: a keymap, a pool's pixels */
+		uint8_t buf[4096];
+		size_t len = input_bytes(in, buf, input_range(in, 0, sizeof(buf)));
+		fd = new_memfd(0, NULL);
+		if (fd >= 0 && write(fd, buf, len) < 0) {
+			/* an empty file is a fine input too */
+		}
 		return fd;
 	}
 	}
