@@ -443,6 +443,9 @@ op_event(struct side *h, struct input *in, struct wire_memfds *mf)
 	uint32_t id = obj->id;
 	const struct wl_interface *iface = obj->interface;
 	wire_build(&m, in, &h->objs, id, opcode, &iface->events[opcode], mf);
+	if (getenv("FUZZ_TRACE"))
+		fprintf(stderr, "host event %s@%u.%s (%zu bytes, %d fds)\n",
+			iface->name, id, iface->events[opcode].name, m.len, m.nfds);
 	if (h->objs.next_id < 0xff000000u)
 		h->objs.next_id = saved;
 	const struct relay_meta *meta = relay_meta_by_interface(iface);
@@ -534,6 +537,25 @@ op_error(struct side *h, struct input *in)
 	uint32_t header = (uint32_t)m.len << 16; /* wl_display.error */
 	memcpy(m.data + 4, &header, 4);
 	host_send(h, &m);
+}
+
+/*
+ * libwayland-client 1.21 leaks the wl_proxy it allocates for an event's
+ * new_id when it then fails the connection on that same event (e.g.
+ * wl_data_device.data_offer with a server id it rejects, EINVAL): the
+ * proxy is in its object map, the event is never dispatched, and
+ * wl_display_disconnect frees only zombies.  Nothing the proxy can reach
+ * (the event never gets to it), so LeakSanitizer is told to ignore leaks
+ * allocated in wl_display_read_events.  The price: a relay that forgot
+ * to destroy an event-made host object on close would go unnoticed here;
+ * the guest target, whose host is well-behaved, still catches those.
+ * regressions/host/libwayland-read-events-leak is the input that shows it.
+ */
+const char *__lsan_default_suppressions(void);
+const char *
+__lsan_default_suppressions(void)
+{
+	return "leak:wl_display_read_events\n";
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
