@@ -12,7 +12,8 @@ BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
   wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev python3"
 HOST_PKGS="weston wayland-utils"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
-  foot x11-apps xterm imagemagick waypipe systemd man-db sway"
+  foot x11-apps xterm imagemagick waypipe systemd man-db sway
+  clang libclang-rt-14-dev"
 
 install_packages() {
 	local missing=()

@@ -3,7 +3,8 @@
 # (pytest, real weston + real clients + the real binary), first on a normal
 # build, then on an ASan+UBSan build.  The end-to-end tests run twice on
 # each: on the direct transport, and on virtwl with the proxy under the
-# /dev/wl0 emulator.  Prints one closing summary line.
+# /dev/wl0 emulator.  Then every fuzz target runs for a minute (fuzz/run.sh).
+# Prints one closing summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=/usr/bin/python3
@@ -46,6 +47,11 @@ build build-asan -Db_sanitize=address,undefined -Db_lundef=false || exit 1
 run_unit asan build-asan "${SANITIZE[@]}"
 run_e2e asan build-asan direct "${SANITIZE[@]}"
 run_e2e asan build-asan virtwl "${SANITIZE[@]}"
+
+# Every fuzz target for a minute (clang, ASan+UBSan, build-fuzz/); the
+# regression inputs themselves are replayed by meson test above.
+echo "== fuzz: every target for 1 minute"
+fuzz/run.sh --minutes 1 || status=1
 
 $PYTHON - "$RESULTS" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET
