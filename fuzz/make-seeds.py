@@ -47,7 +47,8 @@ def small_memfd(size):
     return b'\x01' + struct.pack('<I', size)
 
 
-def session(fmt, bpp, width, height, pad, scale, transform, damages):
+def session(fmt, bpp, width, height, pad, scale, transform, damages,
+            shrink=False):
     s = Session()
     reg = s.new()
     s.msg(1, 1, reg).settle()                      # get_registry
@@ -63,6 +64,10 @@ def session(fmt, bpp, width, height, pad, scale, transform, damages):
     s.msg(surf, 8, scale)                                 # set_buffer_scale
     s.msg(surf, 7, transform)                             # set_buffer_transform
     for i in range(2):
+        if shrink and i == 1:
+            # the guest target's shrink op: its first memfd to 0 bytes,
+            # so the next copy reads past the end of the file (SIGBUS)
+            s.out += b'\x04\x00' + struct.pack('<H', 0)
         s.msg(surf, 1, buf, 0, 0)                         # attach
         for (x, y, w, h) in damages:
             s.msg(surf, 2, x, y, w, h)                    # damage
@@ -93,6 +98,8 @@ SEEDS = {
                                          [(3, 4, 10, 7), (-5, -5, 2147483647, 9)]),
     'session-rgb565-flipped': session(0x36314752, 2, 33, 17, 2, 3, 6,
                                       [(1, 1, 5, 5)]),
+    'session-shrunk-pool': session(1, 4, 32, 32, 0, 1, 0, [(0, 0, 32, 32)],
+                                   shrink=True),
     'keyboard-pointer': keyboard(),
 }
 
