@@ -18,7 +18,7 @@ HOST_PKGS="weston wayland-utils xwayland"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
   foot x11-apps xterm imagemagick waypipe systemd man-db sway libtsan2
   x11-utils gtk-3-examples qtbase5-examples mesa-utils wmctrl xclip
-  debhelper dpkg-dev lintian"
+  debhelper dpkg-dev lintian clang libclang-rt-14-dev"
 
 install_packages() {
 	local missing=()

@@ -2,10 +2,12 @@
 # Runs the whole suite: unit tests (meson test) and end-to-end tests
 # (pytest, real weston + real clients + the real binary), first on a normal
 # build, then on an ASan+UBSan build.  The end-to-end tests run three times
-# on each: on the direct transport, on virtwl with the proxy under the
-# /dev/wl0 emulator, and on virtgpu under the virtio-gpu cross-domain
-# emulator.  Last, a ThreadSanitizer build runs the copy unit tests and the
-# copy-thread e2e files (run_tsan).  Prints one closing summary line.
+# on each, side by side: on the direct transport, on virtwl with the proxy
+# under the /dev/wl0 emulator, and on virtgpu under the virtio-gpu
+# cross-domain emulator.  Between the two builds the Debian package is built,
+# installed and checked.  Then a ThreadSanitizer build runs the copy unit
+# tests and the copy-thread e2e files (run_tsan), and every fuzz target runs
+# for a minute (fuzz/run.sh).  Prints one closing summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=/usr/bin/python3
@@ -95,6 +97,11 @@ run_e2e_transports asan build-asan "${SANITIZE[@]}"
 
 build build-tsan -Db_sanitize=thread || exit 1
 run_tsan build-tsan
+
+# Every fuzz target for a minute (clang, ASan+UBSan, build-fuzz/); the
+# regression inputs themselves are replayed by meson test above.
+echo "== fuzz: every target for 1 minute"
+fuzz/run.sh --minutes 1 || status=1
 
 $PYTHON - "$RESULTS" <<'PY'
 import sys, glob, xml.etree.ElementTree as ET

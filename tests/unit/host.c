@@ -1260,6 +1260,14 @@ host_dispatch(struct host *host)
 }
 
 void
+host_dispatch_pending(struct host *host)
+{
+	wl_display_flush_clients(host->display);
+	wl_event_loop_dispatch(host->loop, 0);
+	wl_display_flush_clients(host->display);
+}
+
+void
 host_get_stats(struct host *host, struct host_stats *out)
 {
 	*out = host->stats;

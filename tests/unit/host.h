@@ -125,6 +125,9 @@ void host_destroy(struct host *host);
 struct wl_event_loop *host_get_event_loop(struct host *host);
 /* Flushes every client, then waits for and dispatches one batch. */
 void host_dispatch(struct host *host);
+/* The same without waiting, for a caller that runs host and proxy on one
+ * thread (the fuzz targets). */
+void host_dispatch_pending(struct host *host);
 
 void host_get_stats(struct host *host, struct host_stats *out);
 /* Drops host client `index` (numbered as in the log) as a compositor
