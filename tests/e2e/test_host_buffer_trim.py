@@ -14,7 +14,9 @@ import time
 
 import wlgp
 
-NAMES = ("wl-guest-proxy-host-buffer", "virtwl_alloc", "wl0")
+# memfds on direct, pieces of the device on virtwl, the cross-domain
+# blobs (PRIME exports of the host's memfds) on virtgpu
+NAMES = ("wl-guest-proxy-host-buffer", "virtwl_alloc", "wl0", "cross-domain-blob")
 
 
 def host_buffer_sizes(pid):

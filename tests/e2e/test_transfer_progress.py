@@ -29,7 +29,10 @@ STALL_MS = 2500
 # Round trips the bystander must complete inside a stall, after its first
 # half second (the proxy may still be moving the bytes before it): one
 # every 20 ms when served, none when the proxy waits for the stall's end.
-MIN_ROUNDTRIPS = 5
+# Under ASan with the three transports' suites side by side, a proxy busy
+# moving 32 MiB through cross-domain WRITEs was seen to answer only 3; a
+# proxy that waits answers none.
+MIN_ROUNDTRIPS = 2
 SETTLE = 0.5
 
 TEXT = "a stalled source: ¡ünïcödé! ✓ " * 40
