@@ -650,6 +650,28 @@ def test_x11_fullscreen_reaches_x_window(wl, host, x_tools):
     assert client.alive(), client.describe()
 
 
+def test_x11_host_driven_maximize_resizes_x_window(wl, host, x_tools):
+    """Maximize, the other host-driven resize: the X client asks the EWMH
+    way, the host answers with a configure of the size it chose (weston's
+    whole output here), and that size must reach the X window."""
+    proxy = start_x_proxy(wl, host)
+    proto = HostProto(wl, host)
+    client = x_client(wl, proxy, ["xlogo", "-geometry", "150x100"], name="xlogo")
+    window = wait_x_window(proxy, "XLogo", client)
+    proto.wait_request("set_app_id", '"XLogo"')
+    assert wlgp.wait_until(lambda: x_geometry(proxy, window)[2:] == (150, 100), 10, 0.2), \
+        x_geometry(proxy, window)
+    x_run(proxy, "wmctrl", "-i", "-r", window, "-b", "add,maximized_vert,maximized_horz")
+    proto.wait_request("set_maximized", "")
+    assert wlgp.wait_until(lambda: x_geometry(proxy, window)[2:] ==
+                           (wlgp.HOST_WIDTH, wlgp.HOST_HEIGHT), 10, 0.2), \
+        f"the X window stayed {x_geometry(proxy, window)[2:]}"
+    state = x_run(proxy, "xprop", "-id", window, "_NET_WM_STATE").stdout
+    assert "_NET_WM_STATE_MAXIMIZED_VERT" in state and \
+        "_NET_WM_STATE_MAXIMIZED_HORZ" in state, state
+    assert client.alive(), client.describe()
+
+
 # --------------------------------------------------------------------------
 # Xwayland and X clients dying
 
