@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "statsfile.h"
 
 #define LOG_MAX 50
 #define MIN_INTERVAL_MS 20
@@ -159,31 +160,6 @@ void vg_stats_unsupported(struct vg_stats *s, pid_t pid, const char *call,
 	log_msg("UNSUPPORTED: pid %d: %s: %s", (int)pid, call, e->reason);
 }
 
-static void json_string(FILE *f, const char *str)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-static void json_kinds(FILE *f, const char *key, const uint64_t *v)
-{
-	uint64_t total = 0;
-	fprintf(f, "  \"%s\": {", key);
-	for (int k = 0; k < VG_KINDS; k++) {
-		fprintf(f, "\"%s\": %llu, ", kind_names[k], (unsigned long long)v[k]);
-		total += v[k];
-	}
-	fprintf(f, "\"total\": %llu},\n", (unsigned long long)total);
-}
-
 static void json_ring(FILE *f, const char *key, const struct ring *r)
 {
 	fprintf(f, "  \"%s\": [", key);
@@ -191,21 +167,22 @@ static void json_ring(FILE *f, const char *key, const struct ring *r)
 	for (unsigned i = 0; i < r->count; i++) {
 		const struct entry *e = &r->e[(first + i) % LOG_MAX];
 		fprintf(f, "%s\n    {\"pid\": %d, \"call\": ", i ? "," : "", (int)e->pid);
-		json_string(f, e->call);
+		statsfile_json_string(f, e->call);
 		fprintf(f, ", \"errno\": ");
-		json_string(f, e->err);
+		statsfile_json_string(f, e->err);
 		fprintf(f, ", \"reason\": ");
-		json_string(f, e->reason);
+		statsfile_json_string(f, e->reason);
 		fputc('}', f);
 	}
 	fprintf(f, "%s]", r->count ? "\n  " : "");
 }
 
-static void write_json(const struct vg_stats *s, FILE *f)
+static void write_json(const void *data, FILE *f)
 {
+	const struct vg_stats *s = data;
 	fprintf(f, "{\n");
-	json_kinds(f, "live", s->live);
-	json_kinds(f, "created", s->created);
+	statsfile_json_counts(f, "live", kind_names, s->live, VG_KINDS);
+	statsfile_json_counts(f, "created", kind_names, s->created, VG_KINDS);
 	fprintf(f, "  \"counts\": {");
 	for (int c = 0; c < VG_COUNTS; c++)
 		fprintf(f, "%s\"%s\": %llu", c ? ", " : "", count_names[c],
@@ -237,18 +214,7 @@ void vg_stats_flush(struct vg_stats *s)
 	if (!s->dirty || !s->path)
 		return;
 	s->dirty = false;
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", s->path);
-	FILE *f = fopen(tmp, "we");
-	if (!f) {
-		log_msg("cannot write %s: %m", tmp);
-		return;
-	}
-	write_json(s, f);
-	if (fclose(f) != 0 || rename(tmp, s->path) != 0) {
-		log_msg("cannot write %s: %m", s->path);
-		remove(tmp);
-	}
+	statsfile_replace(s->path, write_json, s);
 }
 
 void vg_stats_print_summary(const struct vg_stats *s)
