@@ -683,8 +683,13 @@ static void cmd_send(struct xd *xd, struct call *c, const uint8_t *cmd, size_t s
 			item_free(pipe);
 		return;
 	}
-	if (pipe)
+	if (pipe) {
 		xd->next_pipe_id++;
+		/* rutabaga's worker watches a new read pipe at once, even while
+		 * a POLL waits (its resample event): no later event is needed
+		 * for the host to start reading it. */
+		update_watches(xd);
+	}
 	union {
 		char space[CMSG_SPACE(sizeof(int) * CROSS_DOMAIN_MAX_IDENTIFIERS)];
 		struct cmsghdr align;
