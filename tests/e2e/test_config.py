@@ -37,8 +37,8 @@ def transport_lines(wl, host, kind=None):
     """The config lines and the argv prefix that reach `host` on the
     suite's transport, with the proxy's own command line left empty."""
     kind = kind or wlgp.transport()
-    if kind == "virtwl":
-        return f"transport = virtwl\n", wl.emulator_argv(host)
+    if kind in ("virtwl", "virtgpu"):
+        return f"transport = {kind}\n", wl.emulator_argv(host, kind=kind)
     return f"transport = direct\nhost-display = {host.socket}\n", []
 
 
@@ -156,7 +156,7 @@ def test_allow_and_hide_globals(wl, host, proxy_bin):
 def test_virtwl_keys(wl, host, proxy_bin):
     """virtwl-context-name reaches the device: the emulator offers the host
     only under a name; virtwl-device: a missing one is named."""
-    emu = wl.emulator_argv(host)
+    emu = wl.emulator_argv(host, kind="virtwl")
     i = emu.index("--wayland-sock") + 1
     emu[i] = f"{emu[i]},name=vmhost"
     write_config(wl, "transport = virtwl\nvirtwl-context-name = vmhost\n"

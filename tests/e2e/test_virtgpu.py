@@ -125,6 +125,10 @@ def test_kernel_that_wants_a_context_before_get_caps(wl, host, proxy_bin):
     wlgp.wait_for_socket(proxy.socket_path, proxy, 15)
     info = wl.run(["wayland-info"], proxy, timeout=10)
     assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
+    # The emulator writes its stats file at most every so often: wait for
+    # the refusal to show before judging the whole log.
+    wlgp.wait_until(lambda: wlgp.read_emulator_stats(proxy.emulator_stats)
+                    .get("rejection_log"), 10, 0.1)
     stats = wlgp.read_emulator_stats(proxy.emulator_stats)
     # Exactly the probe's first GET_CAPS was refused, as that kernel does.
     assert [r["call"] for r in stats["rejection_log"]] == ["GET_CAPS"], stats
