@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer targets of fuzz/ (see README.md):
 #   fuzz/run.sh [--minutes N] [TARGET...]     (default: 1 minute, all targets)
+#   fuzz/run.sh --build-only                  (only build them)
 # Builds them with clang, ASan and UBSan in build-fuzz/ (FUZZ_BUILD to
 # change), keeps each target's growing corpus in build-fuzz/corpus/TARGET
 # (FUZZ_CORPUS to change) on top of the committed seeds and regression
@@ -12,11 +13,13 @@ cd "$(dirname "$0")/.."
 
 ALL_TARGETS=(copy guest host device)
 minutes=1
+build_only=0
 targets=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--minutes) minutes=$2; shift 2 ;;
 	--minutes=*) minutes=${1#*=}; shift ;;
+	--build-only) build_only=1; shift ;;
 	-h|--help) sed -n 2,9p "$0"; exit 0 ;;
 	*) targets+=("$1"); shift ;;
 	esac
@@ -31,6 +34,7 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 		-Db_lundef=false || exit 1
 fi
 ninja -C "$BUILD" $(printf 'fuzz/fuzz-%s ' "${targets[@]}") || exit 1
+[ $build_only = 1 ] && exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
