@@ -343,6 +343,9 @@ xwm_window_raise(struct xwm_window *win)
 	xcb_configure_window(win->xwm->conn, win->id, XCB_CONFIG_WINDOW_STACK_MODE,
 			     &above);
 	xcb_flush(win->xwm->conn);
+	/* The flush may have read events into xcb's queue, which the fd
+	 * would not announce: the pump takes them. */
+	xwm_schedule_flush(win->xwm);
 }
 
 void

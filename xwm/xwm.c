@@ -341,6 +341,18 @@ fail(struct xwm *xwm)
 						handle_lost_idle, xwm);
 }
 
+/* An event xcb has read already, without reading the socket. */
+static bool
+take_queued_event(struct xwm *xwm)
+{
+	xcb_generic_event_t *ev = xcb_poll_for_queued_event(xwm->conn);
+	if (!ev)
+		return false;
+	handle_event(xwm, ev);
+	free(ev);
+	return true;
+}
+
 /* Everything xcb has, events and replies alike, then our requests out.
  * Runs until nothing is left: data xcb already read from the socket
  * would not wake the loop again. */
@@ -358,13 +370,23 @@ pump(struct xwm *xwm)
 		}
 		while (!xwm->dead && take_reply(xwm))
 			progress = true;
+		if (progress || xwm->dead)
+			continue;
+		/* xcb_flush can only block while Xwayland does not read its X
+		 * socket; Xwayland reads it even while it waits for us. */
+		if (xcb_flush(xwm->conn) <= 0 || xcb_connection_has_error(xwm->conn)) {
+			fail(xwm);
+			return;
+		}
+		/* xcb_flush reads too (it polls the socket for input as well
+		 * as output), and so does take_reply's xcb_poll_for_reply: an
+		 * event that came in just then (a SelectionRequest, say) sits
+		 * in xcb's queue with the socket drained, and the fd would
+		 * never wake us for it.  A requestor then waited forever for
+		 * its SelectionNotify (seen under load).  Look once more. */
+		progress = take_queued_event(xwm) || take_reply(xwm) ||
+			   take_queued_event(xwm);
 	}
-	if (xwm->dead)
-		return;
-	/* xcb_flush can only block while Xwayland does not read its X
-	 * socket; Xwayland reads it even while it waits for us. */
-	if (xcb_flush(xwm->conn) <= 0 || xcb_connection_has_error(xwm->conn))
-		fail(xwm);
 }
 
 static int
@@ -567,6 +589,9 @@ xwm_create(struct wlgp_server *server, int wm_fd, struct wl_client *xwayland_cli
 	}
 	announce(xwm);
 	xcb_flush(xwm->conn);
+	/* The blocking start-up replies and the flush may have queued events
+	 * in xcb, which the fd would not announce: the pump takes them. */
+	xwm_schedule_flush(xwm);
 	wlgp_info("xwm: managing X windows");
 	return xwm;
 }
