@@ -197,5 +197,9 @@ def test_write_pipes_tagged_as_blobs(wl, proxy_bin, tmp_path):
     data = UTF8_TEXT.encode()
     copy(wl, proxy, data, "text/plain;charset=utf-8", tmp_path)
     check_same(paste(wl, weston, "text/plain;charset=utf-8"), data, "guest_to_host")
+    # The stats file is rewritten at most every so often: wait for the
+    # WRITE to show before judging.
+    wlgp.wait_until(lambda: wlgp.read_emulator_stats(proxy.emulator_stats)
+                    ["counts"]["writes"] >= 1, 10, 0.1)
     stats = wlgp.read_emulator_stats(proxy.emulator_stats)
     assert stats["counts"]["writes"] >= 1, stats
