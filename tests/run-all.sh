@@ -66,11 +66,11 @@ run_e2e_transports() { # NAME BUILD_DIR [env...]
 run_tsan() { # BUILD_DIR
 	local dir=$1
 	echo "== tsan: copy unit tests"
-	TSAN_OPTIONS=halt_on_error=1 meson test -C "$dir" --suite copy \
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" meson test -C "$dir" --suite copy \
 		--print-errorlogs --logbase unit-tsan || status=1
 	cp "$dir/meson-logs/unit-tsan.junit.xml" "$RESULTS/" 2>/dev/null
 	echo "== tsan: copy and many-client end-to-end tests on direct"
-	TSAN_OPTIONS=halt_on_error=1 WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
+	TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
 		WLGP_TEST_CLIENTS_DIR="$PWD/$dir/tests/clients" \
 		WLGP_EMULATOR="$PWD/$dir/emulator/wl0-emulator" \
 		WLGP_TRANSPORT=direct \
