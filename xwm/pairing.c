@@ -189,10 +189,8 @@ filter_request(void *data, struct relay_object *ro, uint32_t opcode,
 	    opcode == WL_COMPOSITOR_CREATE_SURFACE) {
 		uint32_t id = args[0].n;
 		relay_handle_request(ro, opcode, args);
-		struct wl_resource *res =
-			wl_client_get_object(xwm->xwayland_client, id);
-		struct relay_object *sro = res ?
-			relay_object_from_resource(res, &wl_surface_interface) : NULL;
+		struct relay_object *sro =
+			relay_object_by_id(ro->client, id, &wl_surface_interface);
 		if (sro)
 			surface_created(xwm, sro);
 		return true;
