@@ -125,11 +125,8 @@ def test_kernel_that_wants_a_context_before_get_caps(wl, host, proxy_bin):
     wlgp.wait_for_socket(proxy.socket_path, proxy, 15)
     info = wl.run(["wayland-info"], proxy, timeout=10)
     assert info.returncode == 0 and "wl_compositor" in info.stdout, info.describe()
-    # The emulator writes its stats file at most every so often: wait for
-    # the refusal to show before judging the whole log.
-    wlgp.wait_until(lambda: wlgp.read_emulator_stats(proxy.emulator_stats)
-                    .get("rejection_log"), 10, 0.1)
-    stats = wlgp.read_emulator_stats(proxy.emulator_stats)
+    stats = wlgp.wait_emulator_stats(proxy.emulator_stats,
+                                     lambda st: st.get("rejection_log"))
     # Exactly the probe's first GET_CAPS was refused, as that kernel does.
     assert [r["call"] for r in stats["rejection_log"]] == ["GET_CAPS"], stats
     proxy.emulator_stats = None  # that one rejection is the point
@@ -197,9 +194,6 @@ def test_write_pipes_tagged_as_blobs(wl, proxy_bin, tmp_path):
     data = UTF8_TEXT.encode()
     copy(wl, proxy, data, "text/plain;charset=utf-8", tmp_path)
     check_same(paste(wl, weston, "text/plain;charset=utf-8"), data, "guest_to_host")
-    # The stats file is rewritten at most every so often: wait for the
-    # WRITE to show before judging.
-    wlgp.wait_until(lambda: wlgp.read_emulator_stats(proxy.emulator_stats)
-                    ["counts"]["writes"] >= 1, 10, 0.1)
-    stats = wlgp.read_emulator_stats(proxy.emulator_stats)
+    stats = wlgp.wait_emulator_stats(proxy.emulator_stats,
+                                     lambda st: st["counts"]["writes"] >= 1)
     assert stats["counts"]["writes"] >= 1, stats

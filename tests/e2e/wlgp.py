@@ -126,6 +126,14 @@ def virtgpu_emulator_binary():
 EMULATORS = ("wl0-emulator", "virtgpu-emulator")
 
 
+def wait_emulator_stats(path, pred, timeout=10):
+    """The emulator's stats once pred holds for them: the emulator rewrites
+    its file at most every few milliseconds, so a test that judges counts
+    right after its client finished waits for them to show first."""
+    wait_until(lambda: pred(read_emulator_stats(path)), timeout, 0.1)
+    return read_emulator_stats(path)
+
+
 def read_emulator_stats(path, timeout=5.0):
     """The emulator's --stats JSON (rewritten atomically on every change)."""
     import json
