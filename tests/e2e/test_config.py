@@ -191,14 +191,15 @@ def test_system_file_and_user_precedence(wl, host, proxy_bin, tmp_path):
     # The bind mount needs its target: sysconfdir may not exist yet.
     script = (f"mkdir -p '{sysconf}' && mount --bind '{fake}' '{sysconf}' && "
               'exec "$@"')
-    argv = prefix + ["unshare", "-m", "sh", "-c", script, "sh", str(proxy_bin)]
-    proxy = start(wl, argv)
+    tail = ["unshare", "-m", "sh", "-c", script, "sh", str(proxy_bin)]
+    proxy = start(wl, prefix + tail)
     wait_socket(wl, proxy, "from-system")
     assert f"options from {sysconf}/wl-guest-proxy/config" in proxy.stderr()
 
-    # A user file replaces the system one as a whole.
+    # A user file replaces the system one as a whole.  The second proxy
+    # gets a device (and stats file) of its own.
     write_config(wl, lines + "socket = from-user\n")
-    proxy2 = start(wl, argv)
+    proxy2 = start(wl, transport_lines(wl, host)[1] + tail)
     wait_socket(wl, proxy2, "from-user")
     assert not wl.finish_proxies()
     assert "from-system" not in proxy2.stderr()

@@ -523,6 +523,13 @@ class WlEnv:
         proc.emulator_stats = None
         if Path(str(argv[0])).name in EMULATORS and "--stats" in argv:
             proc.emulator_stats = Path(argv[argv.index("--stats") + 1])
+            # Two emulators writing one stats file would judge each
+            # proxy by the other's device.
+            shared = [p.name for p in self.procs if p is not proc and
+                      getattr(p, "emulator_stats", None) == proc.emulator_stats]
+            if shared:
+                raise AssertionError(f"{name}: emulator stats file shared with "
+                                     f"{shared}: build a new emulator_argv")
         return proc
 
     def start_proxy(self, host, socket_name=None, extra=(), wait=True, timeout=15,
