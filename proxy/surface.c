@@ -71,6 +71,8 @@ struct surface_state {
 	int32_t pending_scale, scale;
 	enum wl_output_transform pending_transform, transform;
 	struct damage_viewport pending_viewport, viewport;
+
+	struct wl_signal commit_signal; /* struct surface_commit_event */
 };
 
 static void
@@ -438,11 +440,14 @@ surface_park_commit(struct surface_state *s, union wl_argument *args)
 static void
 end_commit(struct surface_state *s, union wl_argument *args, bool forward)
 {
+	struct surface_commit_event ev = { .buffer = s->pending_buffer != NULL };
 	clear_pending_buffer(s);
 	pixman_region32_clear(&s->pending_damage);
 	pixman_region32_clear(&s->pending_buffer_damage);
-	if (forward)
-		relay_forward_request(s->ro, WL_SURFACE_COMMIT, args);
+	if (!forward)
+		return;
+	relay_forward_request(s->ro, WL_SURFACE_COMMIT, args);
+	wl_signal_emit(&s->commit_signal, &ev);
 }
 
 /* The replay of a commit whose copy the threads finished. */
@@ -552,6 +557,14 @@ surface_request(struct relay_object *ro, uint32_t opcode, union wl_argument *arg
 	relay_forward_request(ro, opcode, args);
 }
 
+void
+surface_add_commit_listener(struct relay_object *surface,
+			    struct wl_listener *listener)
+{
+	struct surface_state *s = surface->override_data;
+	wl_signal_add(&s->commit_signal, listener);
+}
+
 struct damage_viewport *
 surface_pending_viewport(struct relay_object *surface)
 {
@@ -571,6 +584,7 @@ surface_init(struct relay_object *ro)
 	pixman_region32_init(&s->pending_damage);
 	pixman_region32_init(&s->pending_buffer_damage);
 	s->pending_buffer_destroy.notify = handle_pending_buffer_destroy;
+	wl_signal_init(&s->commit_signal);
 	ring_init(&s->ring, SURFACE_HOST_BUFFERS, ring_destroy_host_buffer, s);
 	copy_job_init(&s->job);
 	ro->override_data = s;

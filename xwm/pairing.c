@@ -27,6 +27,7 @@
 #include "client.h"
 #include "log.h"
 #include "relay.h"
+#include "surface.h"
 #include "xwm_internal.h"
 
 static struct xwm_surface *
@@ -48,8 +49,18 @@ surface_destroy(struct xwm_surface *s)
 		s->window->surface = NULL;
 	}
 	wl_list_remove(&s->resource_destroy.link);
+	wl_list_remove(&s->commit.link);
 	wl_list_remove(&s->link);
 	free(s);
+}
+
+static void
+handle_commit(struct wl_listener *listener, void *data)
+{
+	struct xwm_surface *s = wl_container_of(listener, s, commit);
+	const struct surface_commit_event *ev = data;
+	if (s->window)
+		xwm_role_handle_commit(s->window, ev->buffer);
 }
 
 static void
@@ -121,6 +132,8 @@ surface_created(struct xwm *xwm, struct relay_object *ro)
 	s->held = true;
 	s->resource_destroy.notify = handle_resource_destroy;
 	wl_resource_add_destroy_listener(ro->resource, &s->resource_destroy);
+	s->commit.notify = handle_commit;
+	surface_add_commit_listener(ro, &s->commit);
 	wl_list_insert(&xwm->surfaces, &s->link);
 
 	struct xwm_window *win = window_waiting_for(xwm, s->id);

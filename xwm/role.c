@@ -220,7 +220,23 @@ handle_xdg_surface_configure(void *data, struct xdg_surface *xdg_surface,
 {
 	struct xwm_window *win = data;
 	xdg_surface_ack_configure(xdg_surface, serial);
-	xwm_window_set_size(win, win->pending_width, win->pending_height);
+	bool was_fixed = win->acked_fullscreen || win->acked_maximized;
+	bool fixed = win->pending_fullscreen || win->pending_maximized;
+	int32_t width = win->pending_width, height = win->pending_height;
+	/* The host's 0x0 leaves the size to the client, and an X client
+	 * does not pick one: back from fullscreen or maximized, the window
+	 * gets the size it had before. */
+	if (fixed && !was_fixed) {
+		win->saved_width = win->width;
+		win->saved_height = win->height;
+	} else if (!fixed && was_fixed && width == 0 && height == 0) {
+		width = win->saved_width;
+		height = win->saved_height;
+	}
+	win->acked_uncommitted = true;
+	win->acked_fullscreen = win->pending_fullscreen;
+	win->acked_maximized = win->pending_maximized;
+	xwm_window_set_size(win, width, height);
 	apply_activation(win);
 	xwm_window_set_net_wm_state(win);
 	if (!win->configured) {
@@ -351,6 +367,80 @@ xwm_role_update_size_hints(struct xwm_window *win)
 	xdg_toplevel_set_max_size(win->toplevel, max_w, max_h);
 }
 
+/* How long a deferred state request waits for Xwayland's buffer: a
+ * window whose content does not change may never send one. */
+#define XWM_STATE_DEFER_MS 500
+
+/*
+ * weston 10 compares a state request with the state of the last commit
+ * that carried a buffer when no configure is outstanding: after a
+ * configure is acked and before Xwayland's next buffer, a request that
+ * undoes it (unset_fullscreen right after the fullscreen configure) is
+ * dropped without any configure, and the X window keeps the state for
+ * good.  Such a request waits for that buffer.
+ */
+static bool
+undoes_uncommitted(const struct xwm_window *win)
+{
+	if (!win->acked_uncommitted)
+		return false;
+	bool fs = win->fullscreen != win->asked_fullscreen &&
+		  win->acked_fullscreen != win->committed_fullscreen &&
+		  win->fullscreen == win->committed_fullscreen;
+	bool max = win->maximized != win->asked_maximized &&
+		   win->acked_maximized != win->committed_maximized &&
+		   win->maximized == win->committed_maximized;
+	return fs || max;
+}
+
+static int
+handle_state_timer(void *data)
+{
+	struct xwm_window *win = data;
+	wlgp_debug("xwm: window 0x%x: no buffer after its configure; sending "
+		   "its state request anyway", win->id);
+	win->acked_uncommitted = false;
+	xwm_role_update_state(win);
+	return 0;
+}
+
+static void
+defer_state(struct xwm_window *win)
+{
+	wlgp_debug("xwm: window 0x%x: its state request waits for the buffer "
+		   "of the configure it undoes", win->id);
+	win->state_deferred = true;
+	if (!win->state_timer)
+		win->state_timer = wl_event_loop_add_timer(win->xwm->server->loop,
+							   handle_state_timer, win);
+	if (win->state_timer)
+		wl_event_source_timer_update(win->state_timer, XWM_STATE_DEFER_MS);
+}
+
+static void
+cancel_deferred_state(struct xwm_window *win)
+{
+	win->state_deferred = false;
+	if (win->state_timer) {
+		wl_event_source_remove(win->state_timer);
+		win->state_timer = NULL;
+	}
+}
+
+/* Xwayland's commit reached the host: with a buffer, the acked state is
+ * in effect there. */
+void
+xwm_role_handle_commit(struct xwm_window *win, bool buffer)
+{
+	if (!buffer || !win->acked_uncommitted)
+		return;
+	win->acked_uncommitted = false;
+	win->committed_fullscreen = win->acked_fullscreen;
+	win->committed_maximized = win->acked_maximized;
+	if (win->state_deferred)
+		xwm_role_update_state(win);
+}
+
 /* Only what changed: weston answers unset_maximized with a 0x0 size,
  * which would undo a fullscreen asked for in the same breath. */
 void
@@ -358,6 +448,11 @@ xwm_role_update_state(struct xwm_window *win)
 {
 	if (!win->toplevel)
 		return;
+	if (undoes_uncommitted(win)) {
+		defer_state(win);
+		return;
+	}
+	cancel_deferred_state(win);
 	if (win->fullscreen != win->asked_fullscreen) {
 		if (win->fullscreen)
 			xdg_toplevel_set_fullscreen(win->toplevel, NULL);
@@ -392,6 +487,9 @@ create_toplevel(struct xwm_window *win)
 	xwm_role_update_app_id(win);
 	xwm_role_update_size_hints(win);
 	win->asked_fullscreen = win->asked_maximized = false;
+	win->acked_uncommitted = false;
+	win->acked_fullscreen = win->acked_maximized = false;
+	win->committed_fullscreen = win->committed_maximized = false;
 	xwm_role_update_state(win);
 	/* The role's first commit, with no buffer: the host answers with the
 	 * first configure. */
@@ -502,5 +600,7 @@ xwm_role_destroy(struct xwm_window *win)
 	win->xdg_surface = NULL;
 	win->parent = XCB_NONE;
 	win->configured = false;
+	cancel_deferred_state(win);
+	win->acked_uncommitted = false;
 	win->activated = win->pending_activated = false;
 }

@@ -152,6 +152,7 @@ struct xwm_surface {
 	bool commit_pending;     /* one held commit to replay */
 	struct xwm_window *window;
 	struct wl_listener resource_destroy;
+	struct wl_listener commit; /* its commits reaching the host */
 	struct wl_list link;
 };
 
@@ -184,6 +185,15 @@ struct xwm_window {
 	struct wl_subsurface *subsurface;
 	xcb_window_t parent; /* a subsurface's parent window */
 	bool configured;     /* the first configure was acked */
+	/* weston 10 ignores a state request that undoes a configure acked
+	 * but not yet followed by a buffer: such a request waits for
+	 * Xwayland's next buffer (role.c). */
+	bool acked_uncommitted;
+	bool acked_fullscreen, acked_maximized;         /* last acked */
+	bool committed_fullscreen, committed_maximized; /* and in effect */
+	bool state_deferred;
+	int32_t saved_width, saved_height; /* before fullscreen or maximized */
+	struct wl_event_source *state_timer;
 	int32_t pending_width, pending_height;
 	bool pending_activated, pending_fullscreen, pending_maximized;
 	bool activated;
@@ -243,6 +253,7 @@ void xwm_role_update_title(struct xwm_window *win);
 void xwm_role_update_app_id(struct xwm_window *win);
 void xwm_role_update_size_hints(struct xwm_window *win);
 void xwm_role_update_state(struct xwm_window *win);
+void xwm_role_handle_commit(struct xwm_window *win, bool buffer);
 void xwm_role_update_position(struct xwm_window *win);
 
 #endif

@@ -130,10 +130,11 @@ class HostProto:
         """Arguments of every `xdg_toplevel.<message>` the host received."""
         return re.findall(rf"rq xdg_toplevel@\d+\.{message}\((.*)\)$", self.text(), re.M)
 
-    def wait_request(self, message, args, timeout=15):
-        ok = wlgp.wait_until(lambda: args in self.requests(message), timeout, 0.1)
-        assert ok, (f"the host never got xdg_toplevel.{message}({args}); it got "
-                    f"{self.requests(message)}")
+    def wait_request(self, message, args, timeout=15, count=1):
+        ok = wlgp.wait_until(lambda: self.requests(message).count(args) >= count,
+                             timeout, 0.05)
+        assert ok, (f"the host never got xdg_toplevel.{message}({args}) {count} "
+                    f"times; it got {self.requests(message)}")
 
 
 def buffers_before_first_ack(text):
@@ -636,16 +637,24 @@ def test_x11_fullscreen_reaches_x_window(wl, host, x_tools):
     proto.wait_request("set_app_id", '"XLogo"')
     small = x_geometry(proxy, window)[2:]
     assert small != (wlgp.HOST_WIDTH, wlgp.HOST_HEIGHT)
+    # Several rounds, each undoing the state as soon as the X window has
+    # the host's size: weston 10 drops an unset that comes after the
+    # configure's ack but before the buffer that follows it (role.c).
+    for n in range(1, 4):
+        x_run(proxy, "wmctrl", "-i", "-r", window, "-b", "add,fullscreen")
+        proto.wait_request("set_fullscreen", "nil", count=n)
+        assert wlgp.wait_until(lambda: x_geometry(proxy, window)[2:] ==
+                               (wlgp.HOST_WIDTH, wlgp.HOST_HEIGHT), 10, 0.05), \
+            f"the X window stayed {x_geometry(proxy, window)[2:]}"
+        x_run(proxy, "wmctrl", "-i", "-r", window, "-b", "remove,fullscreen")
+        proto.wait_request("unset_fullscreen", "", count=n)
+        assert wlgp.wait_until(lambda: x_geometry(proxy, window)[2:] == small,
+                               10, 0.05), \
+            f"the X window stayed {x_geometry(proxy, window)[2:]} after unset"
+        state = x_run(proxy, "xprop", "-id", window, "_NET_WM_STATE").stdout
+        assert "FULLSCREEN" not in state, state
     x_run(proxy, "wmctrl", "-i", "-r", window, "-b", "add,fullscreen")
-    proto.wait_request("set_fullscreen", "nil")
-    assert wlgp.wait_until(lambda: x_geometry(proxy, window)[2:] ==
-                           (wlgp.HOST_WIDTH, wlgp.HOST_HEIGHT), 10, 0.2), \
-        f"the X window stayed {x_geometry(proxy, window)[2:]}"
-    state = x_run(proxy, "xprop", "-id", window, "_NET_WM_STATE").stdout
-    assert "_NET_WM_STATE_FULLSCREEN" in state, state
-    x_run(proxy, "wmctrl", "-i", "-r", window, "-b", "remove,fullscreen")
-    proto.wait_request("unset_fullscreen", "")
-    assert wlgp.wait_until(lambda: "FULLSCREEN" not in x_run(
+    assert wlgp.wait_until(lambda: "_NET_WM_STATE_FULLSCREEN" in x_run(
         proxy, "xprop", "-id", window, "_NET_WM_STATE").stdout, 10, 0.2)
     assert client.alive(), client.describe()
 
