@@ -14,6 +14,7 @@ import pytest
 
 import seat_host
 import wlgp
+from test_trace import trace_lines
 
 CASES = [
     "defunct-surfaces",
@@ -38,6 +39,9 @@ CASES = [
     "unconfigured-buffer",
     "invalid-serial",
     "xdg-invalid-size",
+    "invalid-surface-state-maximized",
+    "invalid-surface-state-fullscreen",
+    "unresponsive-pong",
     "defunct-role-object",
     "invalid-parent-self",
     "invalid-parent-cycle",
@@ -78,6 +82,7 @@ SEAT_CASES = [
 
 # On sway: weston 10 has neither xdg-decoration nor keyboard-shortcuts-inhibit.
 SWAY_CASES = ["decoration-already-constructed", "decoration-orphaned",
+              "decoration-buffer-at-creation", "decoration-unconfigured-buffer",
               "shortcuts-already-inhibited"]
 
 
@@ -159,10 +164,33 @@ def run_case(wl, proxy, clients_dir, case):
     result = wl.run([clients_dir / "shield-client", case], proxy, timeout=15,
                     name=f"shield-{case}")
     want, got, offending = parse(result.stdout)
-    assert want and offending, result.describe()
+    own = parse_own(result.stdout)
+    assert want and (offending or own), result.describe()
     assert got == want, f"error {got} != expected {want}\n" + result.describe()
     assert result.returncode == 0, result.describe()
-    return offending
+    return offending or own
+
+
+def parse_own(stdout):
+    """OFFENDING_OWN: (pid, after, request), for an offending request
+    (a commit) that a bystander sends too."""
+    m = re.search(r"^OFFENDING_OWN pid=(\d+) after=(\w+)\.(\w+) request=(\w+)\.(\w+)$",
+                  stdout, re.M)
+    return m and (int(m[1]), (m[2], m[3]), (m[4], m[5]))
+
+
+def assert_host_never_got_own(proxy, own):
+    """The proxy's trace (--trace) shows the client's `after` request
+    going to the host (the control) and none of its `request` after it."""
+    pid, after, request = own
+    lines = [(leg, (iface, msg)) for p, leg, iface, _id, msg, _args
+             in trace_lines(proxy.stderr()) if p == pid]
+    starts = [i for i, (leg, m) in enumerate(lines) if leg == "proxy->host" and m == after]
+    assert starts, f"no proxy->host {after} of client {pid} in the trace"
+    sent = [m for leg, m in lines[starts[0]:] if leg == "proxy->host" and m == request]
+    assert not sent, f"the host received {request} from client {pid}"
+    guest = [m for leg, m in lines[starts[0]:] if leg == "guest->proxy" and m == request]
+    assert guest, f"client {pid} never sent {request} (the trace misses it)"
 
 
 @pytest.mark.parametrize("case", V5_CASES)
@@ -188,7 +216,7 @@ def test_attach_offset_is_legal_below_version_5(wl, host, proxy, clients_dir):
 # not here: weston 10 drops the client for it, so weston cannot be the
 # oracle.)
 LEGAL = ["subsurface-again", "sizes-between-commits", "parents",
-         "popups-in-order", "viewport"]
+         "popups-in-order", "viewport", "surface-state"]
 
 
 def test_every_legal_case_is_listed(clients_dir):
@@ -239,7 +267,7 @@ def test_sway_rule_refused_before_the_host(wl, request, proxy_bin, clients_dir, 
     if missing:
         pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
     host = seat_host.start_sway_x11(wl, request, extra_env={"WAYLAND_DEBUG": "server"})
-    proxy = wl.start_proxy(host)
+    proxy = wl.start_proxy(host, extra=["--trace"])
     bystander = start_bystander(wl, proxy)
     mark = len(host.stderr())
     offending = run_case(wl, proxy, clients_dir, case)
@@ -249,7 +277,10 @@ def test_sway_rule_refused_before_the_host(wl, request, proxy_bin, clients_dir, 
     assert_keeps_drawing(bystander)
     received = host.stderr()[mark:]
     assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
-    hit = re.search(offending, received)
-    assert hit is None, f"the host received {hit[0]!r}"
+    if isinstance(offending, tuple):
+        assert_host_never_got_own(proxy, offending)
+    else:
+        hit = re.search(offending, received)
+        assert hit is None, f"the host received {hit[0]!r}"
     info = wl.run(["wayland-info"], host, timeout=10)
     assert info.returncode == 0 and "wl_seat" in info.stdout, info.describe()
