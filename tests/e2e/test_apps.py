@@ -120,7 +120,16 @@ def run_direct_then_proxied(wl, host, argv_for, env, min_size, timeout):
     share = equal_share(want, got)
     assert share >= MIN_EQUAL, \
         f"only {share:.4f} of the window's pixels match the direct run"
-    return share
+    return got
+
+
+def colour_counts(got):
+    """{rgb: pixels} inside the window."""
+    counts = {}
+    for row in crop(*got):
+        for i in range(0, len(row), 3):
+            counts[row[i:i + 3]] = counts.get(row[i:i + 3], 0) + 1
+    return counts
 
 
 def test_gtk4_demo_through_proxy(wl, host):
@@ -130,7 +139,9 @@ def test_gtk4_demo_through_proxy(wl, host):
     def argv_for(tag):
         return "gtk4-demo" if tag == "name" else ["gtk4-demo"]
 
-    run_direct_then_proxied(wl, host, argv_for, env, (300, 200), 30)
+    got = run_direct_then_proxied(wl, host, argv_for, env, (300, 200), 30)
+    # A real window (text, widgets), not a flat rectangle in both runs.
+    assert len(colour_counts(got)) >= 16, "gtk4-demo drew almost nothing"
 
 
 PAGE = """<!doctype html><html><body style="margin:0;background:#3366cc">
@@ -171,4 +182,9 @@ def test_firefox_through_proxy(wl, host, tmp_path):
         return ["firefox-esr", "--no-remote", "--profile", str(profile), "--kiosk",
                 page.as_uri()]
 
-    run_direct_then_proxied(wl, host, argv_for, env, (400, 300), 60)
+    got = run_direct_then_proxied(wl, host, argv_for, env, (400, 300), 60)
+    # The page itself, not an empty or error window in both runs.
+    counts = colour_counts(got)
+    assert counts.get(bytes((0x33, 0x66, 0xcc)), 0) >= 100000, "no page background"
+    assert counts.get(bytes((0xff, 0xcc, 0x00)), 0) >= 200 * 120 * 9 // 10, "no yellow box"
+    assert counts.get(bytes((0xcc, 0x33, 0x33)), 0) >= 15000, "no red disc"
