@@ -284,3 +284,34 @@ def test_sway_rule_refused_before_the_host(wl, request, proxy_bin, clients_dir, 
         assert hit is None, f"the host received {hit[0]!r}"
     info = wl.run(["wayland-info"], host, timeout=10)
     assert info.returncode == 0 and "wl_seat" in info.stdout, info.describe()
+
+
+def test_pings_answered_through_the_shield(wl, proxy_bin):
+    """The unresponsive rule refuses only pongs that answer no ping: weston
+    pings a client when the pointer enters its window, and the client's
+    pong, with the ping's serial, passes the shield and reaches weston."""
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_weston_x11(wl, env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    client = wl.test_client("pattern-client", [], proxy)
+    client.wait_for_output(r"^READY", 10)
+    pings = []
+
+    def answered():
+        # In and out of the window: each entry is a new pointer focus.
+        for x, y in ((5, 5), (200, 150), (5, 5), (300, 200)):
+            seat_host.xdotool(host.x_display, "mousemove", "--window", host.x_window,
+                              str(x), str(y))
+        log = host.stderr()
+        pings[:] = re.findall(r"-> xdg_wm_base@\d+\.ping\((\d+)\)", log)
+        pongs = re.findall(r"xdg_wm_base@\d+\.pong\((\d+)\)", log)
+        return pings and set(pings) & set(pongs)
+
+    assert wlgp.wait_until(answered, 15, 0.3), \
+        f"no ping answered (pings {pings}):\n" + host.stderr()[-3000:]
+    assert client.alive(), client.describe()
+    assert proxy.alive(), proxy.describe()
+    refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
+    assert not refused, refused
