@@ -9,6 +9,7 @@ bystander's picture, exact) and a fresh client served by weston."""
 
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -311,6 +312,36 @@ def test_pings_answered_through_the_shield(wl, proxy_bin):
 
     assert wlgp.wait_until(answered, 15, 0.3), \
         f"no ping answered (pings {pings}):\n" + host.stderr()[-3000:]
+    assert client.alive(), client.describe()
+    assert proxy.alive(), proxy.describe()
+    refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
+    assert not refused, refused
+
+
+# (Qt5's Wayland platform plugin, qtwayland5, is not in the suite.)
+DECORATING_CLIENTS = [
+    ("foot", ["foot", "--override=font=monospace:size=8", "sh", "-c", "sleep 30"], {}),
+]
+
+
+@pytest.mark.parametrize("name,argv,env", DECORATING_CLIENTS,
+                         ids=[c[0] for c in DECORATING_CLIENTS])
+def test_decorating_clients_pass_on_sway(wl, request, proxy_bin, name, argv, env):
+    """The decoration rules refuse no real client that uses xdg-decoration:
+    sway receives its get_toplevel_decoration and then a buffer for that
+    window, and the shield refused nothing."""
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_sway_x11(wl, request, extra_env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    client = wl.client(argv, proxy, name=name, env=env)
+    mapped = r"get_toplevel_decoration\([\s\S]*wl_surface@\d+\.attach\(wl_buffer@\d+"
+    assert wlgp.wait_until(lambda: re.search(mapped, host.stderr()) or not client.alive(),
+                           20, 0.3)
+    assert re.search(mapped, host.stderr()), \
+        f"{name} never mapped a decorated window:\n" + client.describe()
+    time.sleep(0.5)
     assert client.alive(), client.describe()
     assert proxy.alive(), proxy.describe()
     refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
