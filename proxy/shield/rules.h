@@ -133,5 +133,7 @@ struct shield_object *shield_pointer_seat(struct shield_object *pointer);
 /* xdg_toplevel.destroy: false (refused) while a decoration object of the
  * toplevel lives (xdg_decoration.c). */
 bool shield_toplevel_decoration_allows_destroy(struct shield_object *toplevel);
+/* The wl_surface of an xdg_toplevel, or NULL (xdg_shell.c). */
+struct shield_object *shield_toplevel_surface(struct shield_object *toplevel);
 
 #endif

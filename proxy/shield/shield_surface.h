@@ -50,6 +50,17 @@ struct shield_object *shield_surface_xdg_surface(struct shield_object *surface);
 void shield_surface_add_commit_listener(struct shield_object *surface,
 					struct wl_listener *listener);
 
+/* The surface's own size in surface coordinates after commit c (buffer
+ * size over scale, turned by the transform); false if not known here: no
+ * wl_shm buffer, or a viewport destination sets it. */
+bool shield_surface_commit_size(const struct shield_commit *c,
+				int32_t *width, int32_t *height);
+/* Whether a wl_subsurface has the surface as its parent. */
+bool shield_surface_has_subsurfaces(struct shield_object *surface);
+/* A buffer is attached (pending) or committed: what "has a buffer" means
+ * to rules about creating role extensions. */
+bool shield_surface_has_buffer(struct shield_object *surface);
+
 /* Facts about a surface that hold for its life, for rules that outlive
  * their role object.  Sets flag and returns whether it was set before. */
 #define SHIELD_SURFACE_XWAYLAND_SERIAL (1u << 0) /* a serial was committed */

@@ -135,6 +135,37 @@ shield_surface_set_viewport_destination(struct shield_object *obj, bool set)
 	surface_state(obj)->viewport_destination = set;
 }
 
+bool
+shield_surface_commit_size(const struct shield_commit *c, int32_t *width, int32_t *height)
+{
+	if (!c->has_buffer || c->width <= 0 || c->height <= 0 || c->scale < 1 ||
+	    surface_state(c->surface)->viewport_destination)
+		return false;
+	bool turned = c->transform & 1; /* 90 and 270, flipped or not */
+	*width = (turned ? c->height : c->width) / c->scale;
+	*height = (turned ? c->width : c->height) / c->scale;
+	return true;
+}
+
+bool
+shield_surface_has_subsurfaces(struct shield_object *obj)
+{
+	struct shield_object *o;
+	shield_for_each(o, obj->client) {
+		if (o->rules == &shield_wl_surface_rules &&
+		    surface_state(o)->parent.obj == obj)
+			return true;
+	}
+	return false;
+}
+
+bool
+shield_surface_has_buffer(struct shield_object *obj)
+{
+	struct surface *s = surface_state(obj);
+	return s->has_buffer || (s->pending_attached && s->pending_has_buffer);
+}
+
 static bool
 surface_handle_attach(struct shield_object *obj, union wl_argument *args)
 {

@@ -14,6 +14,16 @@
  *                         invalid_positioner     get_popup / reposition with a
  *                                                positioner lacking set_size or
  *                                                set_anchor_rect
+ *                         invalid_surface_state  a commit whose window geometry
+ *                                                breaks the acked configure: not
+ *                                                its size while maximized, larger
+ *                                                than it while fullscreen (the
+ *                                                xdg_toplevel.state entries say
+ *                                                so; weston 10 raises this code)
+ *                         unresponsive           pong with a serial no ping on
+ *                                                this xdg_wm_base is waiting for
+ *                                                (a pong that answers no ping is
+ *                                                no answer)
  *   xdg_positioner.error  invalid_input          set_size <= 0, set_anchor_rect
  *                                                < 0, anchor / gravity not in
  *                                                their enums
@@ -34,9 +44,15 @@
  *                                                at commit
  *   xdg_popup.error       invalid_grab           grab after being mapped
  *
- * Not checked: xdg_wm_base.unresponsive and invalid_surface_state are the
- * compositor's to raise (a ping timeout is its policy, and the XML names no
- * request for the latter); the host's error is relayed as it comes.
+ * Left to the host on purpose:
+ *   - unresponsive for a ping never answered: the XML leaves the timeout to
+ *     the compositor ("unspecified ... in what timeframe"), the pings are the
+ *     host's, and each guest client has a host connection of its own, so the
+ *     host disconnecting a silent guest harms no one else.
+ *   - invalid_surface_state where the window geometry is not known here: a
+ *     surface with sub-surfaces (they widen the bounding box the geometry is
+ *     clamped to) unless the set geometry lies inside the surface itself, a
+ *     viewport destination, or a buffer that is not wl_shm.
  *
  * Leniency, where the XML allows a reading that a real client relies on:
  * a surface is "configured" from its first ack until its role object is
@@ -50,15 +66,43 @@
 
 #include "shield_surface.h"
 
+/* What an xdg_toplevel.configure asks, for invalid_surface_state. */
+struct toplevel_state {
+	int32_t width, height; /* 0: the client's choice */
+	bool maximized, fullscreen;
+};
+
+/* A configure sent to the guest and not yet acked. */
+struct sent_configure {
+	uint32_t serial;
+	struct toplevel_state toplevel; /* zero for a popup */
+};
+
+struct geometry {
+	int32_t x, y, width, height;
+};
+
 struct xsurface {
 	struct shield_object *self;
 	struct shield_ref wm_base;
 	struct shield_ref surface;
 	const char *role;             /* role given through it, or NULL */
 	struct shield_ref role_object;
-	struct wl_array serials;      /* uint32_t: configures sent, not acked */
+	struct wl_array serials;      /* struct sent_configure, oldest first */
 	bool configured, mapped;
+	struct toplevel_state acked;  /* what the latest ack agreed to */
+	/* set_window_geometry is double-buffered: pending until a commit. */
+	struct geometry pending_geometry, geometry;
+	bool pending_geometry_set, geometry_set;
 	struct wl_listener commit;
+};
+
+/* Pings the guest was sent and has not answered; the oldest are forgotten
+ * beyond this many (a client that far behind did not answer in time). */
+#define WM_BASE_MAX_PINGS 64
+
+struct wm_base {
+	struct wl_array pings; /* uint32_t serials, oldest first */
 };
 
 struct positioner {
@@ -69,6 +113,9 @@ struct toplevel {
 	struct shield_ref xdg_surface;
 	struct shield_ref parent; /* a mapped toplevel, or NULL */
 	int32_t min_w, min_h, max_w, max_h;
+	/* The latest xdg_toplevel.configure, which the xdg_surface.configure
+	 * after it completes. */
+	struct toplevel_state configure;
 };
 
 struct popup {
@@ -115,10 +162,39 @@ wm_base_handle_get_xdg_surface(struct shield_object *obj, union wl_argument *arg
 	return true;
 }
 
+/* Removes value from an array of uint32_t; false if it was not there. */
+static bool
+serial_take(struct wl_array *array, uint32_t value)
+{
+	uint32_t *v = array->data;
+	size_t n = array->size / sizeof(uint32_t);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] != value)
+			continue;
+		memmove(v + i, v + i + 1, (n - i - 1) * sizeof(uint32_t));
+		array->size -= sizeof(uint32_t);
+		return true;
+	}
+	return false;
+}
+
+static bool
+wm_base_handle_pong(struct shield_object *obj, uint32_t serial)
+{
+	struct wm_base *wb = obj->state;
+	if (serial_take(&wb->pings, serial))
+		return true;
+	return shield_refuse(obj, XDG_WM_BASE_ERROR_UNRESPONSIVE,
+			     "pong %u: no ping with this serial is waiting for "
+			     "an answer", serial);
+}
+
 static bool
 wm_base_request(struct shield_object *obj, uint32_t opcode, union wl_argument *args)
 {
 	switch (opcode) {
+	case XDG_WM_BASE_PONG:
+		return wm_base_handle_pong(obj, args[0].u);
 	case XDG_WM_BASE_DESTROY: {
 		unsigned live = 0;
 		struct shield_object *o;
@@ -140,9 +216,43 @@ wm_base_request(struct shield_object *obj, uint32_t opcode, union wl_argument *a
 	return true;
 }
 
+static void
+wm_base_event(struct shield_object *obj, uint32_t opcode, const union wl_argument *args)
+{
+	struct wm_base *wb = obj->state;
+	if (opcode != XDG_WM_BASE_PING)
+		return;
+	if (wb->pings.size >= WM_BASE_MAX_PINGS * sizeof(uint32_t)) {
+		memmove(wb->pings.data, (uint32_t *)wb->pings.data + 1,
+			wb->pings.size - sizeof(uint32_t));
+		wb->pings.size -= sizeof(uint32_t);
+	}
+	uint32_t *s = wl_array_add(&wb->pings, sizeof(*s));
+	if (s)
+		*s = args[0].u;
+}
+
+static void
+wm_base_init(struct shield_object *obj)
+{
+	struct wm_base *wb = obj->state;
+	wl_array_init(&wb->pings);
+}
+
+static void
+wm_base_destroy(struct shield_object *obj)
+{
+	struct wm_base *wb = obj->state;
+	wl_array_release(&wb->pings);
+}
+
 const struct shield_rules shield_xdg_wm_base_rules = {
 	.interface = "xdg_wm_base",
+	.state_size = sizeof(struct wm_base),
+	.init = wm_base_init,
 	.request = wm_base_request,
+	.event = wm_base_event,
+	.destroy = wm_base_destroy,
 };
 
 /* ---- xdg_positioner ---- */
@@ -207,6 +317,8 @@ check_positioner(struct shield_object *xdg_surface, struct shield_object *positi
 
 static void toplevel_handle_unmap(struct shield_object *toplevel);
 static bool toplevel_check_commit(struct shield_object *toplevel);
+static bool toplevel_check_surface_state(struct shield_object *toplevel,
+					 const struct shield_commit *c);
 
 static bool
 xsurface_check_constructed(struct shield_object *obj, const char *request)
@@ -265,14 +377,15 @@ xsurface_handle_ack(struct shield_object *obj, uint32_t serial)
 	struct xsurface *xs = xsurface_state(obj);
 	if (!xsurface_check_constructed(obj, "ack_configure"))
 		return false;
-	uint32_t *serials = xs->serials.data;
-	size_t n = xs->serials.size / sizeof(uint32_t);
+	struct sent_configure *sent = xs->serials.data;
+	size_t n = xs->serials.size / sizeof(*sent);
 	for (size_t i = 0; i < n; i++) {
-		if (serials[i] != serial)
+		if (sent[i].serial != serial)
 			continue;
+		xs->acked = sent[i].toplevel;
 		/* Acking one configure acks every one sent before it. */
-		memmove(serials, serials + i + 1, (n - i - 1) * sizeof(uint32_t));
-		xs->serials.size = (n - i - 1) * sizeof(uint32_t);
+		memmove(sent, sent + i + 1, (n - i - 1) * sizeof(*sent));
+		xs->serials.size = (n - i - 1) * sizeof(*sent);
 		xs->configured = true;
 		return true;
 	}
@@ -307,6 +420,9 @@ xsurface_request(struct shield_object *obj, uint32_t opcode, union wl_argument *
 			return shield_refuse(obj, XDG_SURFACE_ERROR_INVALID_SIZE,
 					     "set_window_geometry %dx%d: the size "
 					     "must be positive", args[2].i, args[3].i);
+		xs->pending_geometry = (struct geometry){
+			args[0].i, args[1].i, args[2].i, args[3].i };
+		xs->pending_geometry_set = true;
 		return true;
 	case XDG_SURFACE_ACK_CONFIGURE:
 		return xsurface_handle_ack(obj, args[0].u);
@@ -320,9 +436,13 @@ xsurface_event(struct shield_object *obj, uint32_t opcode, const union wl_argume
 	struct xsurface *xs = xsurface_state(obj);
 	if (opcode != XDG_SURFACE_CONFIGURE)
 		return;
-	uint32_t *s = wl_array_add(&xs->serials, sizeof(*s));
-	if (s)
-		*s = args[0].u;
+	struct sent_configure *sent = wl_array_add(&xs->serials, sizeof(*sent));
+	if (!sent)
+		return;
+	*sent = (struct sent_configure){ .serial = args[0].u };
+	struct shield_object *role_object = xs->role_object.obj;
+	if (role_object && role_object->rules == &shield_xdg_toplevel_rules)
+		sent->toplevel = ((struct toplevel *)role_object->state)->configure;
 }
 
 static void
@@ -349,8 +469,14 @@ xsurface_handle_commit(struct wl_listener *listener, void *data)
 		c->refused = true;
 		return;
 	}
+	if (xs->pending_geometry_set) {
+		xs->geometry = xs->pending_geometry;
+		xs->geometry_set = true;
+		xs->pending_geometry_set = false;
+	}
 	if (role_object->rules == &shield_xdg_toplevel_rules &&
-	    !toplevel_check_commit(role_object)) {
+	    (!toplevel_check_commit(role_object) ||
+	     !toplevel_check_surface_state(role_object, c))) {
 		c->refused = true;
 		return;
 	}
@@ -422,6 +548,7 @@ xsurface_detach_role_object(struct shield_object *xdg_surface)
 	struct xsurface *xs = xsurface_state(xdg_surface);
 	xs->configured = false;
 	xs->mapped = false;
+	xs->acked = (struct toplevel_state){ 0 };
 }
 
 /* ---- xdg_toplevel ---- */
@@ -525,6 +652,96 @@ toplevel_check_commit(struct shield_object *obj)
 	return true;
 }
 
+/* The window geometry this commit makes effective, as the XML defines it:
+ * the set geometry clamped to the bounding box of the surface and its
+ * sub-surfaces, or that box when none is set.  False if it is not known
+ * here (see "Left to the host" at the top). */
+static bool
+effective_geometry(const struct xsurface *xs, const struct shield_commit *c,
+		   int32_t *width, int32_t *height)
+{
+	int32_t sw, sh;
+	if (!shield_surface_commit_size(c, &sw, &sh))
+		return false;
+	bool children = shield_surface_has_subsurfaces(c->surface);
+	if (!xs->geometry_set) {
+		*width = sw;
+		*height = sh;
+		return !children;
+	}
+	const struct geometry *g = &xs->geometry;
+	int64_t x0 = g->x > 0 ? g->x : 0, y0 = g->y > 0 ? g->y : 0;
+	int64_t x1 = (int64_t)g->x + g->width, y1 = (int64_t)g->y + g->height;
+	bool inside = g->x >= 0 && g->y >= 0 && x1 <= sw && y1 <= sh;
+	if (children && !inside)
+		return false;
+	x1 = x1 < sw ? x1 : sw;
+	y1 = y1 < sh ? y1 : sh;
+	*width = x1 > x0 ? (int32_t)(x1 - x0) : 0;
+	*height = y1 > y0 ? (int32_t)(y1 - y0) : 0;
+	return true;
+}
+
+/* xdg_toplevel.state: maximized, "the window geometry specified in the
+ * configure event must be obeyed"; fullscreen, it "is a maximum". */
+static bool
+toplevel_check_surface_state(struct shield_object *obj, const struct shield_commit *c)
+{
+	struct toplevel *t = obj->state;
+	struct xsurface *xs = t->xdg_surface.obj ? xsurface_state(t->xdg_surface.obj) : NULL;
+	struct shield_object *wm_base = xs ? wm_base_of(t->xdg_surface.obj) : NULL;
+	if (!xs || !wm_base || !c->has_buffer)
+		return true;
+	const struct toplevel_state *st = &xs->acked;
+	if (!st->maximized && !st->fullscreen)
+		return true;
+	int32_t w, h;
+	if (!effective_geometry(xs, c, &w, &h))
+		return true;
+	if (st->maximized && st->width > 0 && st->height > 0 &&
+	    (w != st->width || h != st->height))
+		return shield_refuse(wm_base, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,
+				     "xdg_toplevel@%u commit: window geometry "
+				     "%dx%d, but the acked maximized configure "
+				     "is %dx%d", wl_resource_get_id(obj->resource),
+				     w, h, st->width, st->height);
+	if (st->fullscreen && !st->maximized &&
+	    ((st->width > 0 && w > st->width) || (st->height > 0 && h > st->height)))
+		return shield_refuse(wm_base, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,
+				     "xdg_toplevel@%u commit: window geometry "
+				     "%dx%d is larger than the acked fullscreen "
+				     "configure %dx%d",
+				     wl_resource_get_id(obj->resource),
+				     w, h, st->width, st->height);
+	return true;
+}
+
+static void
+toplevel_event(struct shield_object *obj, uint32_t opcode, const union wl_argument *args)
+{
+	struct toplevel *t = obj->state;
+	if (opcode != XDG_TOPLEVEL_CONFIGURE)
+		return;
+	t->configure = (struct toplevel_state){ .width = args[0].i, .height = args[1].i };
+	const struct wl_array *states = args[2].a;
+	const uint32_t *state;
+	if (!states)
+		return;
+	wl_array_for_each(state, states) {
+		if (*state == XDG_TOPLEVEL_STATE_MAXIMIZED)
+			t->configure.maximized = true;
+		else if (*state == XDG_TOPLEVEL_STATE_FULLSCREEN)
+			t->configure.fullscreen = true;
+	}
+}
+
+struct shield_object *
+shield_toplevel_surface(struct shield_object *toplevel)
+{
+	struct toplevel *t = toplevel->state;
+	return t->xdg_surface.obj ? xsurface_state(t->xdg_surface.obj)->surface.obj : NULL;
+}
+
 /* "If a surface becomes unmapped, its children's parent is set to the
  * parent of the now-unmapped surface." */
 static void
@@ -568,6 +785,7 @@ const struct shield_rules shield_xdg_toplevel_rules = {
 	.state_size = sizeof(struct toplevel),
 	.init = toplevel_init,
 	.request = toplevel_request,
+	.event = toplevel_event,
 	.destroy = toplevel_destroy,
 };
 

@@ -14,6 +14,11 @@
  *   OFFENDING <regex>   what the host must never receive, as libwayland's
  *                       WAYLAND_DEBUG=server prints it (object ids differ
  *                       on the host, so they are \d+)
+ *   OFFENDING_OWN pid=<pid> after=<iface.request> request=<iface.request>
+ *                       instead, where the offending request is one every
+ *                       client sends (a commit): the proxy's trace must show
+ *                       no proxy->host <request> of this client after its
+ *                       <after>
  *   PROTOCOL_ERROR interface=<name> id=<id> code=<code>
  *   ERROR_MESSAGE <text>
  *   NO_ERROR            none came within 3 s
@@ -66,6 +71,21 @@ expect(struct ctx *c, void *proxy, uint32_t code, const char *offending)
 	printf("EXPECT interface=%s id=%u code=%u\n", c->want.interface,
 	       c->want.id, code);
 	printf("OFFENDING %s\n", offending);
+}
+
+/* For an offending request that the host's log cannot tell from a
+ * bystander's: told apart in the proxy's trace by this client's pid. */
+static void
+expect_own(struct ctx *c, void *proxy, uint32_t code, const char *after,
+	   const char *request)
+{
+	c->want.interface = wl_proxy_get_class(proxy);
+	c->want.id = wl_proxy_get_id(proxy);
+	c->want.code = code;
+	printf("EXPECT interface=%s id=%u code=%u\n", c->want.interface,
+	       c->want.id, code);
+	printf("OFFENDING_OWN pid=%d after=%s request=%s\n", (int)getpid(),
+	       after, request);
 }
 
 /* A destructor request that leaves our proxy alive: when it is refused,
@@ -350,6 +370,64 @@ invalid_serial(struct ctx *c)
 	expect(c, w->xdg_surface, XDG_SURFACE_ERROR_INVALID_SERIAL,
 	       "xdg_surface@\\d+\\.ack_configure\\(4000000000\\)");
 	xdg_surface_ack_configure(w->xdg_surface, 4000000000u);
+}
+
+/* Maps a window and has the compositor maximize it; the maximized
+ * configure is acked (tc_window acks as it dispatches). */
+static struct tc_window *
+maximized_window(struct ctx *c)
+{
+	struct tc_window *w = mapped_window(c);
+	xdg_toplevel_set_maximized(w->toplevel);
+	tc_globals_roundtrip(c->g, "maximize");
+	tc_globals_roundtrip(c->g, "maximized configure");
+	if (w->width <= 0 || w->height <= 0)
+		tc_globals_die(c->g, "no maximized size");
+	return w;
+}
+
+static struct tc_window *
+fullscreen_window(struct ctx *c)
+{
+	struct tc_window *w = tc_window_create(c->g, &(struct tc_window_options){
+		.title = "shield-client", .fullscreen = true });
+	if (!w || !tc_window_wait_configure(w))
+		tc_globals_die(c->g, "configure");
+	if (w->width <= 0 || w->height <= 0)
+		tc_globals_die(c->g, "no fullscreen size");
+	return w;
+}
+
+static void
+surface_state_maximized(struct ctx *c)
+{
+	struct tc_window *w = maximized_window(c);
+	/* The mapped 64x64 buffer again: not the maximized size. */
+	wl_surface_attach(w->surface, buffer(c, 64, 64), 0, 0);
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,
+	       "xdg_toplevel@\\d+\\.set_maximized\\(\\)[\\s\\S]*"
+	       "wl_surface@\\d+\\.commit\\(");
+	wl_surface_commit(w->surface);
+}
+
+static void
+surface_state_fullscreen(struct ctx *c)
+{
+	struct tc_window *w = fullscreen_window(c);
+	wl_surface_attach(w->surface, buffer(c, w->width + 8, w->height), 0, 0);
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,
+	       "wl_surface@\\d+\\.commit\\([\\s\\S]*"
+	       "wl_surface@\\d+\\.commit\\(");
+	wl_surface_commit(w->surface);
+}
+
+static void
+unresponsive_pong(struct ctx *c)
+{
+	/* No ping was sent: headless weston pings only on input. */
+	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_UNRESPONSIVE,
+	       "xdg_wm_base@\\d+\\.pong\\(");
+	xdg_wm_base_pong(c->g->wm_base, 4000000000u);
 }
 
 static void
@@ -764,6 +842,38 @@ decoration_orphaned(struct ctx *c)
 }
 
 static void
+decoration_buffer_at_creation(struct ctx *c)
+{
+	need(c->decorations, "zxdg_decoration_manager_v1");
+	struct tc_window *w = mapped_window(c);
+	struct zxdg_toplevel_decoration_v1 *d =
+		zxdg_decoration_manager_v1_get_toplevel_decoration(c->decorations,
+								   w->toplevel);
+	expect(c, d, ZXDG_TOPLEVEL_DECORATION_V1_ERROR_UNCONFIGURED_BUFFER,
+	       "zxdg_decoration_manager_v1@\\d+\\.get_toplevel_decoration\\(");
+}
+
+static void
+decoration_unconfigured_buffer(struct ctx *c)
+{
+	need(c->decorations, "zxdg_decoration_manager_v1");
+	struct tc_window *w = tc_window_create(c->g, &(struct tc_window_options){
+		.title = "shield-client" });
+	if (!w || !tc_window_wait_configure(w))
+		tc_globals_die(c->g, "configure");
+	/* The xdg_surface is configured, the new decoration is not: its
+	 * configure cannot have come before this one flush does. */
+	struct zxdg_toplevel_decoration_v1 *d =
+		zxdg_decoration_manager_v1_get_toplevel_decoration(c->decorations,
+								   w->toplevel);
+	wl_surface_attach(w->surface, buffer(c, 64, 64), 0, 0);
+	expect_own(c, d, ZXDG_TOPLEVEL_DECORATION_V1_ERROR_UNCONFIGURED_BUFFER,
+		   "zxdg_decoration_manager_v1.get_toplevel_decoration",
+		   "wl_surface.commit");
+	wl_surface_commit(w->surface);
+}
+
+static void
 shortcuts_already_inhibited(struct ctx *c)
 {
 	need(c->inhibit, "zwp_keyboard_shortcuts_inhibit_manager_v1");
@@ -848,6 +958,23 @@ legal_popups_in_order(struct ctx *c)
 	xdg_surface_destroy(x1);
 }
 
+/* Sizes that obey the acked state: a maximized window whose buffer is
+ * larger but whose window geometry is the maximized size (client-side
+ * shadows), and a fullscreen window smaller than the output. */
+static void
+legal_surface_state(struct ctx *c)
+{
+	struct tc_window *m = maximized_window(c);
+	xdg_surface_set_window_geometry(m->xdg_surface, 10, 10, m->width, m->height);
+	wl_surface_attach(m->surface, buffer(c, m->width + 20, m->height + 20), 0, 0);
+	wl_surface_commit(m->surface);
+	struct tc_window *f = fullscreen_window(c);
+	wl_surface_attach(f->surface, buffer(c, f->width / 2, f->height / 2), 0, 0);
+	wl_surface_commit(f->surface);
+	wl_surface_attach(f->surface, buffer(c, f->width, f->height), 0, 0);
+	wl_surface_commit(f->surface);
+}
+
 static void
 legal_viewport(struct ctx *c)
 {
@@ -884,6 +1011,7 @@ static const struct shield_case legal_cases[] = {
 	{ "parents", legal_parents, false },
 	{ "popups-in-order", legal_popups_in_order, false },
 	{ "viewport", legal_viewport, false },
+	{ "surface-state", legal_surface_state, false },
 };
 
 static const struct shield_case cases[] = {
@@ -910,6 +1038,9 @@ static const struct shield_case cases[] = {
 	{ "unconfigured-buffer", unconfigured_buffer, false },
 	{ "invalid-serial", invalid_serial, false },
 	{ "xdg-invalid-size", xdg_invalid_size, false },
+	{ "invalid-surface-state-maximized", surface_state_maximized, false },
+	{ "invalid-surface-state-fullscreen", surface_state_fullscreen, false },
+	{ "unresponsive-pong", unresponsive_pong, false },
 	{ "defunct-role-object", defunct_role_object, false },
 	{ "invalid-parent-self", invalid_parent_self, false },
 	{ "invalid-parent-cycle", invalid_parent_cycle, false },
@@ -935,6 +1066,8 @@ static const struct shield_case cases[] = {
 	{ "invalid-grab", invalid_grab, true },
 	{ "decoration-already-constructed", decoration_already_constructed, true },
 	{ "decoration-orphaned", decoration_orphaned, true },
+	{ "decoration-buffer-at-creation", decoration_buffer_at_creation, true },
+	{ "decoration-unconfigured-buffer", decoration_unconfigured_buffer, true },
 	{ "shortcuts-already-inhibited", shortcuts_already_inhibited, true },
 };
 

@@ -9,11 +9,13 @@ bystander's picture, exact) and a fresh client served by weston."""
 
 import re
 import subprocess
+import time
 
 import pytest
 
 import seat_host
 import wlgp
+from test_trace import trace_lines
 
 CASES = [
     "defunct-surfaces",
@@ -38,6 +40,9 @@ CASES = [
     "unconfigured-buffer",
     "invalid-serial",
     "xdg-invalid-size",
+    "invalid-surface-state-maximized",
+    "invalid-surface-state-fullscreen",
+    "unresponsive-pong",
     "defunct-role-object",
     "invalid-parent-self",
     "invalid-parent-cycle",
@@ -78,6 +83,7 @@ SEAT_CASES = [
 
 # On sway: weston 10 has neither xdg-decoration nor keyboard-shortcuts-inhibit.
 SWAY_CASES = ["decoration-already-constructed", "decoration-orphaned",
+              "decoration-buffer-at-creation", "decoration-unconfigured-buffer",
               "shortcuts-already-inhibited"]
 
 
@@ -159,10 +165,33 @@ def run_case(wl, proxy, clients_dir, case):
     result = wl.run([clients_dir / "shield-client", case], proxy, timeout=15,
                     name=f"shield-{case}")
     want, got, offending = parse(result.stdout)
-    assert want and offending, result.describe()
+    own = parse_own(result.stdout)
+    assert want and (offending or own), result.describe()
     assert got == want, f"error {got} != expected {want}\n" + result.describe()
     assert result.returncode == 0, result.describe()
-    return offending
+    return offending or own
+
+
+def parse_own(stdout):
+    """OFFENDING_OWN: (pid, after, request), for an offending request
+    (a commit) that a bystander sends too."""
+    m = re.search(r"^OFFENDING_OWN pid=(\d+) after=(\w+)\.(\w+) request=(\w+)\.(\w+)$",
+                  stdout, re.M)
+    return m and (int(m[1]), (m[2], m[3]), (m[4], m[5]))
+
+
+def assert_host_never_got_own(proxy, own):
+    """The proxy's trace (--trace) shows the client's `after` request
+    going to the host (the control) and none of its `request` after it."""
+    pid, after, request = own
+    lines = [(leg, (iface, msg)) for p, leg, iface, _id, msg, _args
+             in trace_lines(proxy.stderr()) if p == pid]
+    starts = [i for i, (leg, m) in enumerate(lines) if leg == "proxy->host" and m == after]
+    assert starts, f"no proxy->host {after} of client {pid} in the trace"
+    sent = [m for leg, m in lines[starts[0]:] if leg == "proxy->host" and m == request]
+    assert not sent, f"the host received {request} from client {pid}"
+    guest = [m for leg, m in lines[starts[0]:] if leg == "guest->proxy" and m == request]
+    assert guest, f"client {pid} never sent {request} (the trace misses it)"
 
 
 @pytest.mark.parametrize("case", V5_CASES)
@@ -188,7 +217,7 @@ def test_attach_offset_is_legal_below_version_5(wl, host, proxy, clients_dir):
 # not here: weston 10 drops the client for it, so weston cannot be the
 # oracle.)
 LEGAL = ["subsurface-again", "sizes-between-commits", "parents",
-         "popups-in-order", "viewport"]
+         "popups-in-order", "viewport", "surface-state"]
 
 
 def test_every_legal_case_is_listed(clients_dir):
@@ -239,7 +268,7 @@ def test_sway_rule_refused_before_the_host(wl, request, proxy_bin, clients_dir, 
     if missing:
         pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
     host = seat_host.start_sway_x11(wl, request, extra_env={"WAYLAND_DEBUG": "server"})
-    proxy = wl.start_proxy(host)
+    proxy = wl.start_proxy(host, extra=["--trace"])
     bystander = start_bystander(wl, proxy)
     mark = len(host.stderr())
     offending = run_case(wl, proxy, clients_dir, case)
@@ -249,7 +278,71 @@ def test_sway_rule_refused_before_the_host(wl, request, proxy_bin, clients_dir, 
     assert_keeps_drawing(bystander)
     received = host.stderr()[mark:]
     assert re.search(r"wl_registry@\d+\.bind\(", received), received[-2000:]
-    hit = re.search(offending, received)
-    assert hit is None, f"the host received {hit[0]!r}"
+    if isinstance(offending, tuple):
+        assert_host_never_got_own(proxy, offending)
+    else:
+        hit = re.search(offending, received)
+        assert hit is None, f"the host received {hit[0]!r}"
     info = wl.run(["wayland-info"], host, timeout=10)
     assert info.returncode == 0 and "wl_seat" in info.stdout, info.describe()
+
+
+def test_pings_answered_through_the_shield(wl, proxy_bin):
+    """The unresponsive rule refuses only pongs that answer no ping: weston
+    pings a client when the pointer enters its window, and the client's
+    pong, with the ping's serial, passes the shield and reaches weston."""
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_weston_x11(wl, env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    client = wl.test_client("pattern-client", [], proxy)
+    client.wait_for_output(r"^READY", 10)
+    pings = []
+
+    def answered():
+        # In and out of the window: each entry is a new pointer focus.
+        for x, y in ((5, 5), (200, 150), (5, 5), (300, 200)):
+            seat_host.xdotool(host.x_display, "mousemove", "--window", host.x_window,
+                              str(x), str(y))
+        log = host.stderr()
+        pings[:] = re.findall(r"-> xdg_wm_base@\d+\.ping\((\d+)\)", log)
+        pongs = re.findall(r"xdg_wm_base@\d+\.pong\((\d+)\)", log)
+        return pings and set(pings) & set(pongs)
+
+    assert wlgp.wait_until(answered, 15, 0.3), \
+        f"no ping answered (pings {pings}):\n" + host.stderr()[-3000:]
+    assert client.alive(), client.describe()
+    assert proxy.alive(), proxy.describe()
+    refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
+    assert not refused, refused
+
+
+# (Qt5's Wayland platform plugin, qtwayland5, is not in the suite.)
+DECORATING_CLIENTS = [
+    ("foot", ["foot", "--override=font=monospace:size=8", "sh", "-c", "sleep 30"], {}),
+]
+
+
+@pytest.mark.parametrize("name,argv,env", DECORATING_CLIENTS,
+                         ids=[c[0] for c in DECORATING_CLIENTS])
+def test_decorating_clients_pass_on_sway(wl, request, proxy_bin, name, argv, env):
+    """The decoration rules refuse no real client that uses xdg-decoration:
+    sway receives its get_toplevel_decoration and then a buffer for that
+    window, and the shield refused nothing."""
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_sway_x11(wl, request, extra_env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    client = wl.client(argv, proxy, name=name, env=env)
+    mapped = r"get_toplevel_decoration\([\s\S]*wl_surface@\d+\.attach\(wl_buffer@\d+"
+    assert wlgp.wait_until(lambda: re.search(mapped, host.stderr()) or not client.alive(),
+                           20, 0.3)
+    assert re.search(mapped, host.stderr()), \
+        f"{name} never mapped a decorated window:\n" + client.describe()
+    time.sleep(0.5)
+    assert client.alive(), client.describe()
+    assert proxy.alive(), proxy.describe()
+    refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
+    assert not refused, refused

@@ -1,0 +1,190 @@
+"""Real toolkit apps through the proxy, the shield on: GTK4 (gtk4-demo) and
+Firefox (firefox-esr, native Wayland).  Each app runs first directly on
+weston (the oracle), then through the proxy on the same weston; what it
+puts on the host's screen must be the same picture, and neither the app,
+the proxy nor weston may report a protocol error."""
+
+import re
+import time
+
+import pytest
+
+import wlgp
+
+BG = bytes(wlgp.BACKGROUND_RGB)
+# The share of the window's pixels that must be equal in both pictures
+# (a text caret or a font hint may differ; a lost or shifted copy does
+# not come near).
+MIN_EQUAL = 0.99
+
+PROTOCOL_ERROR_RE = re.compile(
+    r"protocol error|error in client communication|Error reading events from display|"
+    r"Error flushing display|wl_display@1: error|Broken pipe", re.I)
+
+
+def window_box(shot):
+    """(x0, y0, x1, y1) of what is not background, or None."""
+    width, height, rgb = shot
+    stride = width * 3
+    rows = [y for y in range(height)
+            if rgb[y * stride:(y + 1) * stride] != BG * width]
+    if not rows:
+        return None
+    x0, x1 = width, 0
+    for y in range(rows[0], rows[-1] + 1):
+        line = rgb[y * stride:(y + 1) * stride]
+        for x in range(width):
+            if line[x * 3:x * 3 + 3] != BG:
+                x0 = min(x0, x)
+                break
+        for x in range(width - 1, -1, -1):
+            if line[x * 3:x * 3 + 3] != BG:
+                x1 = max(x1, x + 1)
+                break
+    return x0, rows[0], x1, rows[-1] + 1
+
+
+def crop(shot, box):
+    width, _height, rgb = shot
+    x0, y0, x1, y1 = box
+    return [rgb[(y * width + x0) * 3:(y * width + x1) * 3] for y in range(y0, y1)]
+
+
+def settled_window(wl, host, app, min_size, timeout):
+    """The app's window once it is drawn and two screenshots a second
+    apart agree: (shot, box)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        assert app.alive(), "the app exited:\n" + app.describe()
+        shot = wl.screenshot(host)
+        box = window_box(shot)
+        big = box and box[2] - box[0] >= min_size[0] and box[3] - box[1] >= min_size[1]
+        if big and last and last[1] == box and last[0][2] == shot[2]:
+            return shot, box
+        last = (shot, box) if big else None
+        time.sleep(1.0)
+    raise AssertionError(f"no settled window of at least {min_size} within "
+                         f"{timeout} s (last box {last and last[1]}):\n" + app.describe())
+
+
+def equal_share(a, b):
+    rows_a, rows_b = crop(*a), crop(*b)
+    total = same = 0
+    for ra, rb in zip(rows_a, rows_b):
+        for i in range(0, len(ra), 3):
+            total += 1
+            same += ra[i:i + 3] == rb[i:i + 3]
+    return same / total if total else 0.0
+
+
+def wait_screen_clear(wl, host, timeout=10):
+    assert wlgp.wait_until(lambda: window_box(wl.screenshot(host)) is None, timeout, 0.5), \
+        "the direct app's window stayed on the host"
+
+
+def protocol_errors(text):
+    return [line for line in text.splitlines() if PROTOCOL_ERROR_RE.search(line)]
+
+
+def run_direct_then_proxied(wl, host, argv_for, env, min_size, timeout):
+    """argv_for(tag) gives the app's command line (tag: "direct" or
+    "proxied", for per-run state such as a profile directory)."""
+    direct = wl.client(argv_for("direct"), host, name=f"{argv_for('name')}-direct", env=env)
+    want = settled_window(wl, host, direct, min_size, timeout)
+    direct_errors = protocol_errors(direct.stderr())
+    direct.stop()
+    assert not direct_errors, direct.describe()
+    wait_screen_clear(wl, host)
+
+    proxy = wl.start_proxy(host)
+    via = wl.client(argv_for("proxied"), proxy, name=f"{argv_for('name')}-proxied", env=env)
+    got = settled_window(wl, host, via, min_size, timeout)
+    time.sleep(1)
+    via_alive = via.alive()
+    via_errors = protocol_errors(via.stderr())
+    via.stop()
+
+    assert via_alive, "the app exited through the proxy:\n" + via.describe()
+    assert not via_errors, f"{via_errors}\n" + via.describe()
+    refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
+    assert not refused, f"the shield refused the app: {refused}"
+    assert not protocol_errors(proxy.stderr()), proxy.describe()
+    assert proxy.alive(), proxy.describe()
+    assert host.alive(), host.describe()
+    assert not protocol_errors(host.stderr()), host.describe()
+
+    (wx0, wy0, wx1, wy1), (gx0, gy0, gx1, gy1) = want[1], got[1]
+    assert (wx1 - wx0, wy1 - wy0) == (gx1 - gx0, gy1 - gy0), \
+        f"window {got[1]} through the proxy, {want[1]} directly"
+    share = equal_share(want, got)
+    assert share >= MIN_EQUAL, \
+        f"only {share:.4f} of the window's pixels match the direct run"
+    return got
+
+
+def colour_counts(got):
+    """{rgb: pixels} inside the window."""
+    counts = {}
+    for row in crop(*got):
+        for i in range(0, len(row), 3):
+            counts[row[i:i + 3]] = counts.get(row[i:i + 3], 0) + 1
+    return counts
+
+
+def test_gtk4_demo_through_proxy(wl, host):
+    env = {"GDK_BACKEND": "wayland", "GSK_RENDERER": "cairo", "GTK_A11Y": "none",
+           "NO_AT_BRIDGE": "1", "GSETTINGS_BACKEND": "memory"}
+
+    def argv_for(tag):
+        return "gtk4-demo" if tag == "name" else ["gtk4-demo"]
+
+    got = run_direct_then_proxied(wl, host, argv_for, env, (300, 200), 30)
+    # A real window (text, widgets), not a flat rectangle in both runs.
+    assert len(colour_counts(got)) >= 16, "gtk4-demo drew almost nothing"
+
+
+PAGE = """<!doctype html><html><body style="margin:0;background:#3366cc">
+<div style="position:absolute;left:40px;top:40px;width:200px;height:120px;background:#ffcc00"></div>
+<div style="position:absolute;left:300px;top:80px;width:160px;height:160px;background:#cc3333;border-radius:80px"></div>
+<p style="position:absolute;left:40px;top:260px;font:24px sans-serif;color:white">wl-guest-proxy</p>
+</body></html>
+"""
+
+# No first-run pages, update checks or bars that differ between two runs.
+USER_JS = """
+user_pref("browser.shell.checkDefaultBrowser", false);
+user_pref("browser.startup.homepage_override.mstone", "ignore");
+user_pref("browser.aboutwelcome.enabled", false);
+user_pref("datareporting.policy.dataSubmissionEnabled", false);
+user_pref("datareporting.policy.dataSubmissionPolicyBypassNotification", true);
+user_pref("toolkit.telemetry.reportingpolicy.firstRun", false);
+user_pref("app.update.enabled", false);
+user_pref("app.update.auto", false);
+user_pref("browser.sessionstore.resume_from_crash", false);
+user_pref("gfx.webrender.software", true);
+user_pref("layout.css.devPixelsPerPx", "1.0");
+"""
+
+
+def test_firefox_through_proxy(wl, host, tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(PAGE)
+    env = {"MOZ_ENABLE_WAYLAND": "1", "GDK_BACKEND": "wayland", "NO_AT_BRIDGE": "1",
+           "MOZ_CRASHREPORTER_DISABLE": "1", "GSETTINGS_BACKEND": "memory"}
+
+    def argv_for(tag):
+        if tag == "name":
+            return "firefox"
+        profile = tmp_path / f"profile-{tag}"
+        profile.mkdir()
+        (profile / "user.js").write_text(USER_JS)
+        return ["firefox-esr", "--no-remote", "--profile", str(profile), "--kiosk",
+                page.as_uri()]
+
+    got = run_direct_then_proxied(wl, host, argv_for, env, (400, 300), 60)
+    # The page itself, not an empty or error window in both runs.
+    counts = colour_counts(got)
+    assert counts.get(bytes((0x33, 0x66, 0xcc)), 0) >= 100000, "no page background"
+    assert counts.get(bytes((0xff, 0xcc, 0x00)), 0) >= 200 * 120 * 9 // 10, "no yellow box"
+    assert counts.get(bytes((0xcc, 0x33, 0x33)), 0) >= 15000, "no red disc"
