@@ -17,6 +17,7 @@
 #include "client.h"
 #include "log.h"
 #include "relay.h"
+#include "host_monitor.h"
 #include "server.h"
 
 static void guest_client_destroy(struct guest_client *gc);
@@ -303,7 +304,13 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 	wl_client_add_destroy_listener(client, &gc->destroy);
 
 	char err[512];
-	int fd = channel_connect(server->channel, err, sizeof(err));
+	int fd = -1;
+	if (server->monitor && !host_monitor_host_up(server->monitor))
+		snprintf(err, sizeof(err), "the host compositor %s is not "
+			 "answering; try again once it is back",
+			 server->channel->host_name);
+	else
+		fd = channel_connect(server->channel, err, sizeof(err));
 	if (fd >= 0) {
 		gc->host = wl_display_connect_to_fd(fd);
 		if (!gc->host) {

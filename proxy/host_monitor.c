@@ -7,25 +7,41 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <wayland-client-core.h>
+#include <wayland-client-protocol.h>
 
 #include "host_monitor.h"
 #include "log.h"
 #include "server.h"
 
 #define RETRY_MS 1000
+/* How long a retry's probe waits for the host's answer: a host that takes
+ * the connection and never answers (hung) counts as unavailable. */
+#define PROBE_MS 3000
 
+/*
+ * Ownership: the server owns the monitor (server.c); the monitor owns its
+ * host connection, its fd source and its two timers.  At start-up the
+ * first answer is awaited (before READY=1 nothing is served); afterwards a
+ * retry is a probe: a wl_display.sync whose done event, or the probe
+ * timeout, or the end of the connection decides, while the loop runs.
+ */
 struct host_monitor {
 	struct wlgp_server *server;
 	struct wl_display *host;
 	struct wl_event_source *fd_source;
 	struct wl_event_source *retry_timer;
+	struct wl_event_source *probe_timer;
+	struct wl_callback *probe; /* the sync of a retry, until answered */
 };
-
-static int monitor_connect(struct host_monitor *m, char *err, size_t errlen);
 
 static void
 monitor_disconnect(struct host_monitor *m)
 {
+	if (m->probe)
+		wl_callback_destroy(m->probe);
+	m->probe = NULL;
+	if (m->probe_timer)
+		wl_event_source_timer_update(m->probe_timer, 0);
 	if (m->fd_source)
 		wl_event_source_remove(m->fd_source);
 	m->fd_source = NULL;
@@ -34,29 +50,29 @@ monitor_disconnect(struct host_monitor *m)
 	m->host = NULL;
 }
 
-static int
-handle_retry(void *data)
+static void
+retry_later(struct host_monitor *m, const char *why)
 {
-	struct host_monitor *m = data;
-	char err[512];
-	if (monitor_connect(m, err, sizeof(err)) < 0) {
-		wlgp_debug("host compositor still unavailable: %s", err);
-		wl_event_source_timer_update(m->retry_timer, RETRY_MS);
-		return 0;
-	}
-	wlgp_info("host compositor %s is back; serving clients again",
-		  m->server->channel->host_name);
-	return 0;
+	wlgp_debug("host compositor still unavailable: %s", why);
+	monitor_disconnect(m);
+	wl_event_source_timer_update(m->retry_timer, RETRY_MS);
 }
 
 static int
 handle_host_fd(int fd, uint32_t mask, void *data)
 {
 	struct host_monitor *m = data;
-	/* The monitor never sends requests, so anything readable is either
-	 * harmless events or the end of the connection. */
+	/* The monitor sends nothing but its probe, so anything readable is
+	 * the probe's answer, harmless events or the end of the connection. */
 	if (wl_display_dispatch(m->host) >= 0)
 		return 0;
+	if (m->probe) {
+		char why[512];
+		snprintf(why, sizeof(why), "the host compositor at %s closed the "
+			 "connection without answering", m->server->channel->host_name);
+		retry_later(m, why);
+		return 0;
+	}
 	wlgp_warn("host compositor %s went away: disconnecting its clients; "
 		  "still listening and retrying every %d ms",
 		  m->server->channel->host_name, RETRY_MS);
@@ -67,8 +83,9 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 	return 0;
 }
 
+/* Connects and watches the connection; nothing awaited. */
 static int
-monitor_connect(struct host_monitor *m, char *err, size_t errlen)
+monitor_open(struct host_monitor *m, char *err, size_t errlen)
 {
 	int fd = channel_connect(m->server->channel, err, errlen);
 	if (fd < 0)
@@ -79,16 +96,62 @@ monitor_connect(struct host_monitor *m, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot set up a host connection");
 		return -1;
 	}
-	/* A round trip proves a Wayland compositor answers, not just a socket. */
-	if (wl_display_roundtrip(m->host) < 0) {
-		snprintf(err, errlen, "the host compositor at %s did not answer",
-			 m->server->channel->host_name);
-		monitor_disconnect(m);
-		return -1;
-	}
 	m->fd_source = wl_event_loop_add_fd(m->server->loop,
 					    wl_display_get_fd(m->host),
 					    WL_EVENT_READABLE, handle_host_fd, m);
+	if (!m->fd_source) {
+		monitor_disconnect(m);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+handle_probe_done(void *data, struct wl_callback *callback, uint32_t serial)
+{
+	struct host_monitor *m = data;
+	wl_callback_destroy(m->probe);
+	m->probe = NULL;
+	wl_event_source_timer_update(m->probe_timer, 0);
+	wlgp_info("host compositor %s is back; serving clients again",
+		  m->server->channel->host_name);
+}
+
+static const struct wl_callback_listener probe_listener = {
+	.done = handle_probe_done,
+};
+
+static int
+handle_probe_timeout(void *data)
+{
+	struct host_monitor *m = data;
+	char why[512];
+	snprintf(why, sizeof(why), "the host compositor at %s did not answer "
+		 "within %d ms", m->server->channel->host_name, PROBE_MS);
+	retry_later(m, why);
+	return 0;
+}
+
+static int
+handle_retry(void *data)
+{
+	struct host_monitor *m = data;
+	char err[512];
+	if (monitor_open(m, err, sizeof(err)) < 0) {
+		retry_later(m, err);
+		return 0;
+	}
+	/* A round trip proves a Wayland compositor answers, not just a
+	 * socket; its answer comes through handle_host_fd. */
+	m->probe = wl_display_sync(m->host);
+	if (!m->probe) {
+		retry_later(m, "out of memory");
+		return 0;
+	}
+	wl_callback_add_listener(m->probe, &probe_listener, m);
+	wl_display_flush(m->host);
+	wl_event_source_timer_update(m->probe_timer, PROBE_MS);
 	return 0;
 }
 
@@ -102,11 +165,28 @@ host_monitor_create(struct wlgp_server *server, char *err, size_t errlen)
 	}
 	m->server = server;
 	m->retry_timer = wl_event_loop_add_timer(server->loop, handle_retry, m);
-	if (!m->retry_timer || monitor_connect(m, err, errlen) < 0) {
+	m->probe_timer = wl_event_loop_add_timer(server->loop,
+						 handle_probe_timeout, m);
+	if (!m->retry_timer || !m->probe_timer ||
+	    monitor_open(m, err, errlen) < 0) {
+		host_monitor_destroy(m);
+		return NULL;
+	}
+	/* Start-up: nothing is served yet (no READY=1), so the first answer
+	 * is simply awaited. */
+	if (wl_display_roundtrip(m->host) < 0) {
+		snprintf(err, errlen, "the host compositor at %s did not answer",
+			 server->channel->host_name);
 		host_monitor_destroy(m);
 		return NULL;
 	}
 	return m;
+}
+
+bool
+host_monitor_host_up(const struct host_monitor *m)
+{
+	return m->host && !m->probe;
 }
 
 void
@@ -117,5 +197,7 @@ host_monitor_destroy(struct host_monitor *m)
 	monitor_disconnect(m);
 	if (m->retry_timer)
 		wl_event_source_remove(m->retry_timer);
+	if (m->probe_timer)
+		wl_event_source_remove(m->probe_timer);
 	free(m);
 }

@@ -1,6 +1,8 @@
 #ifndef WLGP_HOST_MONITOR_H
 #define WLGP_HOST_MONITOR_H
 
+#include <stdbool.h>
+
 struct wlgp_server;
 
 /* Keeps one idle connection to the host compositor so the proxy notices,
@@ -9,5 +11,9 @@ struct wlgp_server;
 struct host_monitor *host_monitor_create(struct wlgp_server *server,
 					 char *err, size_t errlen);
 void host_monitor_destroy(struct host_monitor *monitor);
+
+/* False while the host is gone or has not answered the latest probe:
+ * a new guest would only wait on it. */
+bool host_monitor_host_up(const struct host_monitor *monitor);
 
 #endif

@@ -153,6 +153,7 @@ main(int argc, char **argv)
 		wlgp_err("%s", err);
 		goto out;
 	}
+	server->monitor = monitor;
 	if (!activated && listen_socket_open(&ls, opts.socket, err, sizeof(err)) < 0) {
 		wlgp_err("%s", err);
 		goto out;

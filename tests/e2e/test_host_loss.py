@@ -1,7 +1,9 @@
 """The host compositor dies: clients go, the proxy stays, a new host works."""
 
+import os
 import re
 import signal
+import socket
 
 import wlgp
 
@@ -54,3 +56,33 @@ def test_host_dies_and_comes_back(wl, host, proxy_bin, clients_dir):
     wlgp.start_pattern(wl, proxy, ["--seed", "5"])
     wlgp.check_screenshot(wl, new_host, 5, "new-host")
     assert proxy.alive(), proxy.describe()
+
+
+def test_hung_host_does_not_hold_up_the_proxy(wl, host):
+    """After the host died, a compositor that takes the connection and
+    never answers (hung) holds the host socket: each retry gives up on it
+    in bounded time, and meanwhile the proxy keeps serving: it turns a
+    client away at once and ends on SIGTERM (checked at teardown)."""
+    proxy = wlgp.start_verbose_proxy(wl, host)
+    host.signal_group(signal.SIGKILL)
+    assert host.wait(5) is not None
+    proxy.wait_for_output(r"^wl-guest-proxy: warning: host compositor .+ went away", 5,
+                          stream="stderr")
+
+    path = wlgp.socket_path(wl.runtime_dir, host.socket)
+    if os.path.exists(path):
+        os.unlink(path)
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(str(path))
+    silent.listen(64)
+    try:
+        retry = r"^wl-guest-proxy: debug: host compositor still unavailable: .*did not answer"
+        assert wlgp.wait_until(
+            lambda: len(re.findall(retry, proxy.stderr(), re.M)) >= 2, 20), \
+            proxy.describe()
+        orphan = wl.run(["wayland-info"], proxy, timeout=8, name="wayland-info-hung")
+        assert not orphan.timed_out, \
+            "a client hangs while the host is hung:\n" + orphan.describe()
+        assert proxy.alive(), proxy.describe()
+    finally:
+        silent.close()
