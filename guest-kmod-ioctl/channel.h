@@ -64,6 +64,15 @@ struct channel_limits {
 	size_t max_send;    /* bytes the pump hands context_send at once */
 	bool fds_may_trail; /* a context_recv with max_fds fds may leave fds
 			     * of the same bytes for the next one */
+	/* > 0: the transport cannot tell whether a compositor is behind a
+	 * new context, so open_context sent wl_display.sync(new id 2); the
+	 * pump holds the guest's bytes until the host's done and
+	 * delete_id(2) have come (consuming them), and ends the link if they
+	 * do not come within answer_ms (pump.c). */
+	int answer_ms;
+	const char *no_answer_via;  /* "the host compositor did not answer
+				     * <via> within N ms<hint>" */
+	const char *no_answer_hint;
 };
 
 struct channel_impl {

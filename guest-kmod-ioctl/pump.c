@@ -29,6 +29,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <wayland-util.h>
 
@@ -61,6 +62,12 @@ struct pump_link {
 	int in_fds[CHANNEL_MAX_FDS * 16];
 	int in_nfds;
 	bool host_hup;  /* the host closed: no more RECV */
+
+	/* The host's answer to the transport's opening sync (channel.h,
+	 * answer_ms): until it came, the guest's bytes wait in sock. */
+	bool answering;
+	bool answer_done, answer_deleted;
+	int64_t answer_deadline; /* CLOCK_MONOTONIC ms */
 
 	struct pump_watch host_watch, guest_watch;
 	uint32_t host_events, guest_events; /* what epoll waits for; 0 = not
@@ -122,7 +129,85 @@ link_update_watches(struct pump_link *l)
 {
 	bool pending = l->in_len > l->in_off || l->in_nfds > 0;
 	watch_update(l, PUMP_SIDE_HOST, l->host_hup ? 0 : EPOLLIN);
-	watch_update(l, PUMP_SIDE_GUEST, pending ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	watch_update(l, PUMP_SIDE_GUEST, l->answering ? 0 :
+		     pending ? EPOLLIN | EPOLLOUT : EPOLLIN);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The opening sync's answer: wl_callback@2.done and
+ * wl_display@1.delete_id(2), consumed from the host's bytes; anything
+ * else the compositor sends first (it has no reason to) is skipped, as it
+ * is not meant for the guest.  Returns false when the link is finished.
+ */
+static bool
+consume_answer(struct pump_link *l)
+{
+	while (l->in_len - l->in_off >= 8) {
+		uint32_t w[2];
+		memcpy(w, l->in + l->in_off, sizeof(w));
+		size_t size = w[1] >> 16;
+		if (size < 8 || size % 4) {
+			channel_log(l->pump->channel, "the host compositor "
+				    "answered with a malformed message");
+			return false;
+		}
+		if (l->in_len - l->in_off < size)
+			break;
+		if (w[0] == 2 && (w[1] & 0xffff) == 0)
+			l->answer_done = true;
+		else if (w[0] == 1 && (w[1] & 0xffff) == 1)
+			l->answer_deleted = true;
+		l->in_off += size;
+	}
+	if (l->in_nfds > 0) {
+		channel_log(l->pump->channel, "the host compositor answered "
+			    "unexpectedly (fds before its first reply)");
+		return false;
+	}
+	if (l->answer_done && l->answer_deleted) {
+		l->answering = false;
+		return true;
+	}
+	if (l->host_hup) {
+		channel_log(l->pump->channel, "the host compositor did not "
+			    "answer: it closed the connection before its first "
+			    "reply");
+		return false;
+	}
+	return true;
+}
+
+/* Ends the links whose host has not answered in time; the epoll timeout
+ * until the next deadline (-1: none). */
+static int
+expire_answers(struct channel_pump *pump)
+{
+	int64_t now = now_ms(), next = -1;
+	const struct channel_limits *lim = &pump->channel->impl->limits;
+	struct pump_link *l;
+	wl_list_for_each(l, &pump->links, link) {
+		if (!l->answering || l->dead)
+			continue;
+		if (now >= l->answer_deadline) {
+			channel_log(pump->channel, "the host compositor did not "
+				    "answer %s within %d ms%s",
+				    lim->no_answer_via ? lim->no_answer_via : "",
+				    lim->answer_ms,
+				    lim->no_answer_hint ? lim->no_answer_hint : "");
+			l->dead = true;
+		} else if (next < 0 || l->answer_deadline - now < next) {
+			next = l->answer_deadline - now;
+		}
+	}
+	return (int)next;
 }
 
 static bool
@@ -238,6 +323,12 @@ host_readable(struct pump_link *l)
 			return false;
 		/* A full batch of fds may have left later ones behind. */
 	} while (lim->fds_may_trail && got_fds == lim->max_fds && !l->host_hup);
+	if (l->answering) {
+		if (!consume_answer(l))
+			return false;
+		if (l->answering)
+			return true;
+	}
 	return host_to_guest_write(l);
 }
 
@@ -302,9 +393,15 @@ static void
 link_start(struct pump_link *l)
 {
 	wl_list_insert(&l->pump->links, &l->link);
-	watch_update(l, PUMP_SIDE_GUEST, EPOLLIN);
+	int answer_ms = l->ctx->channel->impl->limits.answer_ms;
+	if (answer_ms > 0) {
+		l->answering = true;
+		l->answer_deadline = now_ms() + answer_ms;
+	}
+	if (!l->answering)
+		watch_update(l, PUMP_SIDE_GUEST, EPOLLIN);
 	watch_update(l, PUMP_SIDE_HOST, EPOLLIN);
-	if (!l->guest_events || !l->host_events) {
+	if ((!l->answering && !l->guest_events) || !l->host_events) {
 		channel_log(l->pump->channel, "cannot watch a host connection: %s",
 			    strerror(errno));
 		link_destroy(l);
@@ -338,7 +435,9 @@ pump_thread(void *data)
 	struct epoll_event events[32];
 	bool running = true;
 	while (running) {
-		int n = epoll_wait(pump->epoll_fd, events, 32, -1);
+		int timeout = expire_answers(pump);
+		destroy_dead_links(pump);
+		int n = epoll_wait(pump->epoll_fd, events, 32, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {

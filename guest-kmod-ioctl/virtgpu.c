@@ -135,70 +135,19 @@ static int send_chunk(struct virtgpu_context *ctx, unsigned n_ids, const uint8_t
 		      unsigned nids);
 
 /*
- * Proves a compositor answers this context before libwayland-client gets
- * it: wl_display.sync with new id 2, then the callback's done and
- * wl_display.delete_id(2), which frees id 2 for libwayland-client's first
- * new object.  Nothing else can arrive before a client's first request.
+ * rutabaga's INIT succeeds whether or not it reached a compositor, so a
+ * context proves itself: wl_display.sync with new id 2, whose done and
+ * wl_display.delete_id(2) (which frees id 2 for libwayland-client's first
+ * new object) the pump awaits and consumes before anything of the guest
+ * goes through (channel.h, answer_ms).  Nothing waits here.
  */
 static int
-host_handshake(struct virtgpu_context *ctx, unsigned n_ids, char *err, size_t errlen)
+host_handshake_start(struct virtgpu_context *ctx, unsigned n_ids, char *err,
+		     size_t errlen)
 {
 	static const uint32_t sync[3] = { 1, (12u << 16) | 0, 2 };
 	if (send_chunk(ctx, n_ids, (const uint8_t *)sync, sizeof(sync), NULL, NULL, 0) < 0) {
 		snprintf(err, errlen, "cross-domain: SEND failed: %s", strerror(errno));
-		return -1;
-	}
-	uint8_t buf[256];
-	size_t have = 0;
-	bool done = false, deleted = false;
-	int waited = 0;
-	while (!(done && deleted)) {
-		struct epoll_event ev;
-		int n = epoll_wait(ctx->ep, &ev, 1, 100);
-		if (n == 0 && (waited += 100) >= HOST_ANSWER_MS)
-			break;
-		struct drm_event de;
-		if (n <= 0 || read(ctx->xf.drm, &de, sizeof(de)) != sizeof(de))
-			continue;
-		const struct cross_domain_send_receive_head *h = (const void *)ctx->xf.channel;
-		size_t head = cross_domain_send_receive_size(n_ids);
-		if (h->hdr.cmd == CROSS_DOMAIN_CMD_RECEIVE && h->opaque_data_size == 0 &&
-		    h->num_identifiers == 0) {
-			/* The empty RECEIVE: the host's end hung up first. */
-			snprintf(err, errlen, "the host compositor did not answer: it "
-				 "closed the connection before its first reply");
-			return -1;
-		}
-		if (h->hdr.cmd != CROSS_DOMAIN_CMD_RECEIVE || h->num_identifiers ||
-		    h->opaque_data_size > sizeof(buf) - have) {
-			snprintf(err, errlen, "the host compositor closed the connection "
-				 "or answered unexpectedly");
-			return -1;
-		}
-		memcpy(buf + have, ctx->xf.channel + head, h->opaque_data_size);
-		have += h->opaque_data_size;
-		if (vgdrm_poll(&ctx->xf) < 0)
-			break;
-		size_t off = 0;
-		while (have - off >= 8) {
-			uint32_t w[2];
-			memcpy(w, buf + off, 8);
-			size_t size = w[1] >> 16;
-			if (size < 8 || have - off < size)
-				break;
-			if (w[0] == 2 && (w[1] & 0xffff) == 0)
-				done = true;
-			else if (w[0] == 1 && (w[1] & 0xffff) == 1)
-				deleted = true;
-			off += size;
-		}
-		memmove(buf, buf + off, have - off);
-		have -= off;
-	}
-	if (!(done && deleted)) {
-		snprintf(err, errlen, "the host compositor did not answer through "
-			 "cross-domain within %d ms: is it running, and was crosvm "
-			 "given --wayland-sock (QEMU: wayland-socket-path=)?", HOST_ANSWER_MS);
 		return -1;
 	}
 	return 0;
@@ -227,7 +176,7 @@ virtgpu_open_context(struct channel *ch, char *err, size_t errlen)
 		goto fail;
 	}
 	ctx->base.channel = ch;
-	if (host_handshake(ctx, vc->ids, err, errlen) < 0) {
+	if (host_handshake_start(ctx, vc->ids, err, errlen) < 0) {
 		epoll_ctl(ctx->ep, EPOLL_CTL_DEL, ctx->xf.drm, NULL);
 		close(ctx->ep);
 		vgdrm_file_close(&ctx->xf);
@@ -767,6 +716,10 @@ static const struct channel_impl virtgpu_impl = {
 		.max_fds = CHANNEL_MAX_FDS,
 		.max_send = CROSS_DOMAIN_RING_SIZE - 352,
 		.fds_may_trail = false,
+		.answer_ms = HOST_ANSWER_MS,
+		.no_answer_via = "through cross-domain",
+		.no_answer_hint = ": is it running, and was crosvm given "
+				  "--wayland-sock (QEMU: wayland-socket-path=)?",
 	},
 	.alloc_memory = virtgpu_alloc_memory,
 	.new_pipe = virtgpu_new_pipe,

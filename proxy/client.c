@@ -305,9 +305,10 @@ guest_client_create(struct wlgp_server *server, struct wl_client *client)
 
 	char err[512];
 	int fd = -1;
-	if (server->monitor && !host_monitor_host_up(server->monitor))
-		snprintf(err, sizeof(err), "the host compositor %s is not "
-			 "answering; try again once it is back",
+	if (server->monitor && host_monitor_host_hung(server->monitor))
+		snprintf(err, sizeof(err), "the host compositor (%s) takes "
+			 "connections but does not answer; try again once it "
+			 "does",
 			 server->channel->host_name);
 	else
 		fd = channel_connect(server->channel, err, sizeof(err));

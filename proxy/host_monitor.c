@@ -32,6 +32,7 @@ struct host_monitor {
 	struct wl_event_source *retry_timer;
 	struct wl_event_source *probe_timer;
 	struct wl_callback *probe; /* the sync of a retry, until answered */
+	bool hung; /* the last probe found a host that does not answer */
 };
 
 static void
@@ -68,8 +69,9 @@ handle_host_fd(int fd, uint32_t mask, void *data)
 		return 0;
 	if (m->probe) {
 		char why[512];
-		snprintf(why, sizeof(why), "the host compositor at %s closed the "
-			 "connection without answering", m->server->channel->host_name);
+		snprintf(why, sizeof(why), "%s closed the connection without "
+			 "answering", m->server->channel->host_name);
+		m->hung = true;
 		retry_later(m, why);
 		return 0;
 	}
@@ -113,6 +115,7 @@ handle_probe_done(void *data, struct wl_callback *callback, uint32_t serial)
 	struct host_monitor *m = data;
 	wl_callback_destroy(m->probe);
 	m->probe = NULL;
+	m->hung = false;
 	wl_event_source_timer_update(m->probe_timer, 0);
 	wlgp_info("host compositor %s is back; serving clients again",
 		  m->server->channel->host_name);
@@ -127,8 +130,8 @@ handle_probe_timeout(void *data)
 {
 	struct host_monitor *m = data;
 	char why[512];
-	snprintf(why, sizeof(why), "the host compositor at %s did not answer "
-		 "within %d ms", m->server->channel->host_name, PROBE_MS);
+	snprintf(why, sizeof(why), "%s did not answer within %d ms", m->server->channel->host_name, PROBE_MS);
+	m->hung = true;
 	retry_later(m, why);
 	return 0;
 }
@@ -139,6 +142,7 @@ handle_retry(void *data)
 	struct host_monitor *m = data;
 	char err[512];
 	if (monitor_open(m, err, sizeof(err)) < 0) {
+		m->hung = false; /* gone, not hung: a client finds out at once */
 		retry_later(m, err);
 		return 0;
 	}
@@ -184,9 +188,9 @@ host_monitor_create(struct wlgp_server *server, char *err, size_t errlen)
 }
 
 bool
-host_monitor_host_up(const struct host_monitor *m)
+host_monitor_host_hung(const struct host_monitor *m)
 {
-	return m->host && !m->probe;
+	return m->hung;
 }
 
 void

@@ -12,8 +12,9 @@ struct host_monitor *host_monitor_create(struct wlgp_server *server,
 					 char *err, size_t errlen);
 void host_monitor_destroy(struct host_monitor *monitor);
 
-/* False while the host is gone or has not answered the latest probe:
- * a new guest would only wait on it. */
-bool host_monitor_host_up(const struct host_monitor *monitor);
+/* True once a retry found a host that takes connections and does not
+ * answer, until one answers or it is gone: a new guest would only wait on
+ * it. */
+bool host_monitor_host_hung(const struct host_monitor *monitor);
 
 #endif
