@@ -15,11 +15,11 @@
  *                                                positioner lacking set_size or
  *                                                set_anchor_rect
  *                         invalid_surface_state  a commit whose window geometry
- *                                                breaks the acked configure: not
- *                                                its size while maximized, larger
- *                                                than it while fullscreen (the
- *                                                xdg_toplevel.state entries say
- *                                                so; weston 10 raises this code)
+ *                                                is larger than the acked
+ *                                                fullscreen configure (the
+ *                                                fullscreen state "is a
+ *                                                maximum"; weston 10 raises
+ *                                                this code)
  *                         unresponsive           pong with a serial no ping on
  *                                                this xdg_wm_base is waiting for
  *                                                (a pong that answers no ping is
@@ -49,6 +49,11 @@
  *     the compositor ("unspecified ... in what timeframe"), the pings are the
  *     host's, and each guest client has a host connection of its own, so the
  *     host disconnecting a silent guest harms no one else.
+ *   - invalid_surface_state for a maximized window of another size: sway
+ *     gives every xdg_wm_base v1 window it tiles the maximized state with
+ *     the tile's size, accepts any size back, and simple clients ignore
+ *     the size (weston 10 refuses them itself, with this code); refusing
+ *     them here would kill apps the host keeps.
  *   - invalid_surface_state where the window geometry is not known here: a
  *     surface with sub-surfaces (they widen the bounding box the geometry is
  *     clamped to) unless the set geometry lies inside the surface itself, a
@@ -682,8 +687,8 @@ effective_geometry(const struct xsurface *xs, const struct shield_commit *c,
 	return true;
 }
 
-/* xdg_toplevel.state: maximized, "the window geometry specified in the
- * configure event must be obeyed"; fullscreen, it "is a maximum". */
+/* xdg_toplevel.state fullscreen: the configured size "is a maximum"
+ * (maximized: left to the host, see the top of this file). */
 static bool
 toplevel_check_surface_state(struct shield_object *obj, const struct shield_commit *c)
 {
@@ -693,18 +698,11 @@ toplevel_check_surface_state(struct shield_object *obj, const struct shield_comm
 	if (!xs || !wm_base || !c->has_buffer)
 		return true;
 	const struct toplevel_state *st = &xs->acked;
-	if (!st->maximized && !st->fullscreen)
+	if (!st->fullscreen)
 		return true;
 	int32_t w, h;
 	if (!effective_geometry(xs, c, &w, &h))
 		return true;
-	if (st->maximized && st->width > 0 && st->height > 0 &&
-	    (w != st->width || h != st->height))
-		return shield_refuse(wm_base, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,
-				     "xdg_toplevel@%u commit: window geometry "
-				     "%dx%d, but the acked maximized configure "
-				     "is %dx%d", wl_resource_get_id(obj->resource),
-				     w, h, st->width, st->height);
 	if (st->fullscreen && !st->maximized &&
 	    ((st->width > 0 && w > st->width) || (st->height > 0 && h > st->height)))
 		return shield_refuse(wm_base, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,

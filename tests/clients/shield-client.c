@@ -399,18 +399,6 @@ fullscreen_window(struct ctx *c)
 }
 
 static void
-surface_state_maximized(struct ctx *c)
-{
-	struct tc_window *w = maximized_window(c);
-	/* The mapped 64x64 buffer again: not the maximized size. */
-	wl_surface_attach(w->surface, buffer(c, 64, 64), 0, 0);
-	expect(c, c->g->wm_base, XDG_WM_BASE_ERROR_INVALID_SURFACE_STATE,
-	       "xdg_toplevel@\\d+\\.set_maximized\\(\\)[\\s\\S]*"
-	       "wl_surface@\\d+\\.commit\\(");
-	wl_surface_commit(w->surface);
-}
-
-static void
 surface_state_fullscreen(struct ctx *c)
 {
 	struct tc_window *w = fullscreen_window(c);
@@ -1038,7 +1026,6 @@ static const struct shield_case cases[] = {
 	{ "unconfigured-buffer", unconfigured_buffer, false },
 	{ "invalid-serial", invalid_serial, false },
 	{ "xdg-invalid-size", xdg_invalid_size, false },
-	{ "invalid-surface-state-maximized", surface_state_maximized, false },
 	{ "invalid-surface-state-fullscreen", surface_state_fullscreen, false },
 	{ "unresponsive-pong", unresponsive_pong, false },
 	{ "defunct-role-object", defunct_role_object, false },

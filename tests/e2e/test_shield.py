@@ -40,7 +40,6 @@ CASES = [
     "unconfigured-buffer",
     "invalid-serial",
     "xdg-invalid-size",
-    "invalid-surface-state-maximized",
     "invalid-surface-state-fullscreen",
     "unresponsive-pong",
     "defunct-role-object",
@@ -342,6 +341,29 @@ def test_decorating_clients_pass_on_sway(wl, request, proxy_bin, name, argv, env
     assert re.search(mapped, host.stderr()), \
         f"{name} never mapped a decorated window:\n" + client.describe()
     time.sleep(0.5)
+    assert client.alive(), client.describe()
+    assert proxy.alive(), proxy.describe()
+    refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
+    assert not refused, refused
+
+
+def test_tiled_v1_window_keeps_its_size_on_sway(wl, request, proxy_bin):
+    """sway tiles an xdg_wm_base v1 window with the maximized state and the
+    tile's size, and keeps whatever size the client draws: weston-simple-shm
+    draws 250x250 regardless.  The shield leaves that to the host (the top
+    of proxy/shield/xdg_shell.c): the client is not refused and keeps
+    committing."""
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    host = seat_host.start_sway_x11(wl, request, extra_env={"WAYLAND_DEBUG": "server"})
+    proxy = wl.start_proxy(host)
+    client = wl.client(["weston-simple-shm"], proxy, name="simple-shm")
+    maximized_then_buffer = (r"xdg_toplevel@\d+\.configure\(\d+, \d+, array\[[^\]]*\][\s\S]*"
+                             r"wl_surface@\d+\.commit\(\)[\s\S]*wl_surface@\d+\.commit\(\)")
+    assert wlgp.wait_until(lambda: re.search(maximized_then_buffer, host.stderr()) or
+                           not client.alive(), 20, 0.3), host.stderr()[-2000:]
+    time.sleep(1.0)
     assert client.alive(), client.describe()
     assert proxy.alive(), proxy.describe()
     refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
