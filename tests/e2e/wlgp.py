@@ -1312,3 +1312,21 @@ def region_area(rects):
 
 def region_rect_count(rects):
     return sum(len(spans) for _y0, _y1, spans in region_bands(rects))
+
+
+def kill_clients_mid_frame(wl, proxy, count=6):
+    """`count` animated pattern clients of different sizes on `proxy`
+    (under an emulator), killed mid-frame once all draw, SIGKILL and
+    SIGTERM in turn.  Returns the emulator's stats at their peak."""
+    clients = [wl.test_client("pattern-client",
+                              ["--animate", "--size", f"{120 + 10 * i}x90",
+                               "--seed", str(i)], proxy)
+               for i in range(count)]
+    for c in clients:
+        c.wait_for_output(r"^READY", 10)
+    wait_alive_progress(clients)
+    peak = read_emulator_stats(proxy.emulator_stats)
+    for i, c in enumerate(clients):
+        c.signal_group(signal.SIGKILL if i % 2 else signal.SIGTERM)
+        assert c.wait(5) is not None, c.describe()
+    return peak
