@@ -310,3 +310,9 @@ copy_pool_cancel(struct copy_pool *pool, struct copy_job *job)
 	pthread_mutex_unlock(&pool->lock);
 	job->submitted = false;
 }
+
+int
+copy_pool_threads(const struct copy_pool *pool)
+{
+	return pool->nthreads;
+}

@@ -72,6 +72,9 @@ void copy_pool_destroy(struct copy_pool *pool);
  * COPY_POOL_MAX_THREADS. */
 int copy_pool_default_threads(void);
 
+/* How many threads the pool has. */
+int copy_pool_threads(const struct copy_pool *pool);
+
 /*
  * Queues the job, split into at most one row band per thread (a small
  * region is one band).  buffer_height bounds the bands.

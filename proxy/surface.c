@@ -259,6 +259,24 @@ trace_host_attach(struct surface_state *s, struct host_buffer *hb)
  * less than handing it over and replaying the parked commit. */
 #define ASYNC_COPY_MIN_BYTES (256u * 1024)
 
+/*
+ * Whether a large copy goes to the copy threads.  They are there so that
+ * one client's frame never holds up another's: a client alone on the
+ * proxy holds up nobody, and with a single copy thread (two CPUs) the
+ * hand-over is pure cost for it, about a quarter of a frame's memcpy
+ * (bench/README.md).  Several threads split a frame, which pays off alone
+ * too.
+ */
+static bool
+copy_off_loop(const struct surface_state *s, size_t bytes)
+{
+	struct wlgp_server *server = s->ro->client->server;
+	if (!server->copy_pool || bytes < ASYNC_COPY_MIN_BYTES)
+		return false;
+	return copy_pool_threads(server->copy_pool) > 1 ||
+	       wl_list_length(&server->clients) > 1;
+}
+
 /* How long a commit may wait for its copy before the client is failed:
  * a copy never takes near this (a 4K frame is milliseconds), so only a
  * wedged machine reaches it. */
@@ -391,8 +409,7 @@ commit_shm_buffer(struct surface_state *s, struct shm_buffer *buf,
 	int index = choose_host_buffer(s, buf, &damage, &copy, &is_new);
 	if (index >= 0)
 		arm_trim_timer(s);
-	if (index >= 0 && s->ro->client->server->copy_pool &&
-	    region_bytes(&copy, buf->bytes_per_pixel) >= ASYNC_COPY_MIN_BYTES) {
+	if (index >= 0 && copy_off_loop(s, region_bytes(&copy, buf->bytes_per_pixel))) {
 		start_threaded_copy(s, buf, index, is_new, &copy, args);
 		result = COMMIT_COPYING;
 	} else if (index >= 0) {
