@@ -3,14 +3,18 @@
 target (fuzz-guest.c's raw ops), by standing between the client and a
 compositor as a socket tap.
 
-    fuzz/record-tap.py OUT UPSTREAM_SOCKET -- CLIENT [ARGS...]
+    fuzz/record-tap.py [--max-bytes N] [--seconds S] OUT UPSTREAM_SOCKET \
+        -- CLIENT [ARGS...]
 
 listens on a fresh WAYLAND_DISPLAY, runs CLIENT on it, forwards both
 directions to UPSTREAM_SOCKET (a running compositor, e.g. weston
 --backend=headless-backend.so) and writes what the client sent to OUT:
 byte 0 = 0 (no preamble), then per recvmsg a raw op (0, u16 length,
 bytes, fd count, fd kinds: memfds by size, pipes by direction, anything
-else as /dev/null) followed by a settle op (3).  Global names in
+else as /dev/null) followed by a settle op (3).  --max-bytes stops the
+recording (not the forwarding) before the seed would pass N bytes, for
+clients that talk a lot (a browser's start-up); --seconds ends the client
+after S seconds, for clients that do not exit on their own.  Global names in
 wl_registry.bind are the compositor's; the fuzz world's proxy numbers
 its own globals, so binds are rewritten to the name the fuzz world gives
 that interface when it has one (FUZZ_NAMES, below)."""
@@ -23,6 +27,7 @@ import sys
 import tempfile
 import array
 import select
+import time
 
 # wl_registry global names as the guest target's world advertises them
 # (fuzz-replay-guest with WLGP_FUZZ_VERBOSE shows them; the unit host
@@ -76,11 +81,23 @@ def fd_spec(fd):
     return bytes([5])
 
 
-def main():
-    if len(sys.argv) < 5 or sys.argv[3] != '--':
+def parse_args(argv):
+    max_bytes, seconds = None, None
+    while argv and argv[0] in ('--max-bytes', '--seconds'):
+        if len(argv) < 2:
+            sys.exit(__doc__)
+        if argv[0] == '--max-bytes':
+            max_bytes = int(argv[1])
+        else:
+            seconds = float(argv[1])
+        argv = argv[2:]
+    if len(argv) < 4 or argv[2] != '--':
         sys.exit(__doc__)
-    out_path, upstream = sys.argv[1], sys.argv[2]
-    client_argv = sys.argv[4:]
+    return argv[0], argv[1], argv[3:], max_bytes, seconds
+
+
+def main():
+    out_path, upstream, client_argv, max_bytes, seconds = parse_args(sys.argv[1:])
     rundir = tempfile.mkdtemp(prefix='wlgp-tap-')
     path = os.path.join(rundir, 'tap-0')
     lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -88,18 +105,42 @@ def main():
     lsock.listen(1)
     env = dict(os.environ, WAYLAND_DISPLAY=path)
     proc = subprocess.Popen(client_argv, env=env)
-    lsock.settimeout(10)
-    client, _ = lsock.accept()
-    up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.settimeout(30)
     if not upstream.startswith('/'):
         upstream = os.path.join(os.environ['XDG_RUNTIME_DIR'], upstream)
-    up.connect(upstream)
     out = bytearray(b'\x00')
+    # Some clients probe the display first (a connection that sends
+    # nothing): the seed is the first connection that says something.
+    while len(out) == 1:
+        try:
+            out, proc_done = record(lsock, upstream, proc, out, max_bytes, seconds)
+        except socket.timeout:
+            break
+        if proc_done:
+            break
+    proc.terminate()
+    proc.wait()
+    with open(out_path, 'wb') as f:
+        f.write(out)
+    os.unlink(path)
+    os.rmdir(rundir)
+    print(f'{out_path}: {len(out)} bytes')
+
+
+def record(lsock, upstream, proc, out, max_bytes, seconds):
+    """Taps one connection; returns the seed and whether the client is done."""
+    client, _ = lsock.accept()
+    up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    up.connect(upstream)
     rewriter = Rewriter()
     maxfds = 28
+
+    deadline = time.monotonic() + seconds if seconds else None
     try:
         while True:
-            r, _, _ = select.select([client, up], [], [], 5)
+            if deadline and time.monotonic() > deadline:
+                break
+            r, _, _ = select.select([client, up], [], [], 1 if deadline else 5)
             if not r:
                 if proc.poll() is not None:
                     break
@@ -119,25 +160,26 @@ def main():
                     rewritten = rewriter.feed(data)
                     for i in range(0, len(rewritten), 4096):
                         chunk = rewritten[i:i + 4096]
-                        out += bytes([0]) + struct.pack('<H', len(chunk)) + chunk
                         these = fds[:4] if i == 0 else []
-                        out += bytes([len(these)])
+                        op = bytes([0]) + struct.pack('<H', len(chunk)) + chunk
+                        op += bytes([len(these)])
                         for fd in these:
-                            out += fd_spec(fd)
-                        out += bytes([3])
+                            op += fd_spec(fd)
+                        op += bytes([3])
+                        if max_bytes is not None and len(out) + len(op) > max_bytes:
+                            max_bytes = len(out)  # full: record no more
+                            continue
+                        out += op
                 other.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                                         array.array('i', fds))] if fds else [])
                 for fd in fds:
                     os.close(fd)
     except (EOFError, ConnectionResetError, BrokenPipeError):
         pass
-    proc.terminate()
-    proc.wait()
-    with open(out_path, 'wb') as f:
-        f.write(out)
-    os.unlink(path)
-    os.rmdir(rundir)
-    print(f'{out_path}: {len(out)} bytes')
+    client.close()
+    up.close()
+    timed_out = deadline is not None and time.monotonic() > deadline
+    return out, timed_out or proc.poll() is not None
 
 
 if __name__ == '__main__':
