@@ -540,6 +540,12 @@ handle_receive(struct virtgpu_context *ctx, void *buf, size_t cap, int *fds, int
 		}
 		fds[(*nfds)++] = fd;
 	}
+	if (h->opaque_data_size == 0 && *nfds == 0) {
+		/* Identifiers none of which became an fd, and no bytes:
+		 * nothing for the client, but not the hang-up either. */
+		errno = EAGAIN;
+		return -1;
+	}
 	memcpy(buf, ring + head, h->opaque_data_size);
 	return h->opaque_data_size;
 }
