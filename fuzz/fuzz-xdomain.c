@@ -29,15 +29,16 @@
  * reads each event before the next POLL; its SENDs and WRITEs are well
  * formed (a write pipe the client closed unwritten ends in one WRITE with
  * hang_up and no data); libwayland-client's end receives exactly the data
- * of the RECEIVEs, in order, then EOF; its fds are the identifiers' in
- * order and kind (blob memfds of the identifier's size, write-pipe ends),
- * never more (those of a RECEIVE without bytes may be dropped); each guest
- * pipe receives exactly its READs' data, then EOF; the EOF comes only after
- * the host's empty RECEIVE.  Where the host broke
- * the ABI (a RECEIVE or READ out of bounds, a READ for no guest pipe, an
- * unknown command) the transport may end the link early: then what
- * arrived is only checked to be a prefix.  With a hostile handshake the
- * bytes are not compared (the handshake takes what it reads).
+ * of the RECEIVEs, in order, then EOF, and only after the host's empty
+ * RECEIVE; its fds are the identifiers' in order and kind (blob memfds of
+ * the identifier's size, write-pipe ends), never more (once a RECEIVE
+ * brought fds without bytes, which the pump may drop, they are only
+ * counted); each guest pipe receives exactly its READs' data, then EOF.
+ * Where the host broke the ABI (a RECEIVE or READ out of bounds, a READ
+ * for no guest pipe, an unknown command) the transport may end the link
+ * early: then what arrived is only checked to be a prefix.  With a hostile
+ * handshake the bytes are not compared (the handshake takes what it
+ * reads).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,7 +81,6 @@ enum fd_kind { FD_BLOB, FD_WRITE_PIPE, FD_OTHER };
 struct expected_fd {
 	enum fd_kind kind;
 	uint64_t size;
-	bool droppable; /* from a RECEIVE without bytes: nothing to ride on */
 };
 
 struct id_set {
@@ -122,6 +122,9 @@ static struct {
 	unsigned n_ids, want_pipes;
 	bool hostile, may_end;
 	bool hung_up; /* the host sent the empty RECEIVE */
+	/* fds came without bytes: the pump may drop some, so the client's
+	 * fds are only counted and told apart from foreign ones. */
+	bool fds_loose;
 	uint32_t next_blob_id, last_id;
 	struct bytes sent;
 	struct expected_fd *fds;
@@ -225,14 +228,18 @@ fake_open(void)
 {
 	pthread_mutex_lock(&host.lock);
 	reclaim_closed_files();
-	struct fake_file *f = NULL;
+	int p[2];
+	FUZZ_CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
+	/* The pump may have closed an old file's fd since the reclaim: the
+	 * number just handed out is no longer that file's. */
+	struct fake_file *f = file_by_fd(p[0]);
+	if (f)
+		file_free(f);
 	for (int i = 0; i < MAX_FILES && !f; i++)
 		if (!host.files[i].used)
 			f = &host.files[i];
 	FUZZ_CHECK(f, "more than %d DRM files open: the transport leaks them",
 		   MAX_FILES);
-	int p[2];
-	FUZZ_CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe2: %s", strerror(errno));
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	f->used = true;
 	f->fd = p[0];
@@ -323,28 +330,31 @@ fence_signal(struct fake_file *f)
 }
 
 static void
-expect_fd(enum fd_kind kind, uint64_t size, bool droppable)
+expect_fd(enum fd_kind kind, uint64_t size)
 {
 	if (host.nfds == host.fds_cap) {
 		host.fds_cap = host.fds_cap ? host.fds_cap * 2 : 32;
 		host.fds = realloc(host.fds, host.fds_cap * sizeof(*host.fds));
 		FUZZ_CHECK(host.fds, "out of memory");
 	}
-	host.fds[host.nfds++] = (struct expected_fd){ kind, size, droppable };
+	host.fds[host.nfds++] = (struct expected_fd){ kind, size };
 }
 
 /* What a RECEIVE's identifier becomes for the client, by the ABI. */
 static void
-expect_identifier(uint32_t id, uint32_t type, uint32_t size, bool droppable)
+expect_identifier(uint32_t id, uint32_t type, uint32_t size)
 {
 	if (type == CROSS_DOMAIN_ID_TYPE_BLOB && size > 0) {
 		if (blob_take(&host.blobs_predicted, id, page_round(size)))
-			expect_fd(FD_BLOB, page_round(size), droppable);
+			expect_fd(FD_BLOB, page_round(size));
 	} else if (type == CROSS_DOMAIN_ID_TYPE_WRITE_PIPE ||
 		   type == CROSS_DOMAIN_ID_TYPE_BLOB) {
 		id_set_add(&host.write_pipes, id);
-		expect_fd(FD_WRITE_PIPE, 0, droppable);
+		expect_fd(FD_WRITE_PIPE, 0);
 	}
+	if (getenv("FUZZ_TRACE"))
+		fprintf(stderr, "host: id %#x type %u size %u -> %zu fds\n", id,
+			type, size, host.nfds);
 }
 
 /* Returns true for the empty RECEIVE: the host hung up. */
@@ -360,11 +370,13 @@ account_receive(uint8_t *ring)
 		host.may_end = true;
 		return false;
 	}
+	size_t before = host.nfds;
 	for (unsigned i = 0; i < h->num_identifiers; i++)
 		expect_identifier(cross_domain_ids(ring)[i],
 				  cross_domain_id_types(ring, n)[i],
-				  cross_domain_id_sizes(ring, n)[i],
-				  h->opaque_data_size == 0);
+				  cross_domain_id_sizes(ring, n)[i]);
+	/* Fds with nothing to ride on: never from a stream socket. */
+	host.fds_loose |= h->opaque_data_size == 0 && host.nfds > before;
 	bytes_add(&host.sent, ring + cross_domain_send_receive_size(n),
 		  h->opaque_data_size);
 	return false;
@@ -842,7 +854,7 @@ host_reset(uint8_t setup)
 			       : CROSS_DOMAIN_MAX_IDENTIFIERS;
 	host.hostile = setup & 8;
 	host.want_pipes = host.hostile ? 0 : (setup >> 1) % 4;
-	host.may_end = host.hung_up = false;
+	host.may_end = host.hung_up = host.fds_loose = false;
 	host.cur = NULL;
 	host.next_blob_id = host.last_id = 0;
 	host.sent.len = 0;
@@ -900,18 +912,16 @@ fd_kind(int fd, uint64_t *size)
 	return FD_OTHER;
 }
 
-/* The next fd the host sent, skipping only droppable ones. */
+/* Is this the next fd the host sent? */
 static bool
 fd_is_next(enum fd_kind kind, uint64_t size)
 {
-	while (host.fd_next < host.nfds) {
-		const struct expected_fd *e = &host.fds[host.fd_next++];
-		if (e->kind == kind && (kind != FD_BLOB || e->size == size))
-			return true;
-		if (!e->droppable)
-			return false;
-	}
-	return false;
+	if (host.fd_next >= host.nfds)
+		return false;
+	const struct expected_fd *e = &host.fds[host.fd_next++];
+	if (host.fds_loose)
+		return kind != FD_OTHER;
+	return e->kind == kind && (kind != FD_BLOB || e->size == size);
 }
 
 static void
@@ -920,7 +930,12 @@ check_fd(int fd)
 	uint64_t size;
 	enum fd_kind kind = fd_kind(fd, &size);
 	pthread_mutex_lock(&host.lock);
+	size_t at = host.fd_next;
 	bool ok = fd_is_next(kind, size);
+	if (getenv("FUZZ_TRACE"))
+		fprintf(stderr, "client: fd kind %d size %llu, expected #%zu..%zu: %s\n",
+			kind, (unsigned long long)size, at, host.fd_next,
+			ok ? "ok" : "no");
 	pthread_mutex_unlock(&host.lock);
 	FUZZ_CHECK(ok, "the client got an fd (kind %d, %llu bytes) the host "
 		   "did not send next", kind, (unsigned long long)size);
@@ -1050,9 +1065,8 @@ check_view(struct client_view *v)
 			   "%zu bytes out, %zu from the host", v->got.len,
 			   host.sent.len);
 	}
-	while (host.fd_next < host.nfds && host.fds[host.fd_next].droppable)
-		host.fd_next++;
-	FUZZ_CHECK(host.may_end || host.fd_next == host.nfds, "%zu of the "
+	FUZZ_CHECK(host.may_end || host.fds_loose || host.fd_next == host.nfds,
+		   "%zu of the "
 		   "host's %zu fds reached the client", host.fd_next, host.nfds);
 	pthread_mutex_unlock(&host.lock);
 }
