@@ -20,30 +20,33 @@
  *       unaligned, beyond the ring, any u32, small), u16 data length
  *       (0..max+16), the data
  *     1 raw RECEIVE: u32 count, u32 data size, u16 length, ring bytes
- *     2 READ: u8 pipe (a guest pipe or any id), u8 hang-up (0, 1, any
- *       u32), u16 length (0..READ_MAX+16), the data
+ *     2 READ: u8 pipe (a guest pipe or any id), u8 hang-up (bits 0-1:
+ *       0, 1, any u32; bit 2: the data is a pattern, not input), u16
+ *       length (0..READ_MAX+16), the data
  *     3 raw: any command byte, up to 64 ring bytes
  *     4 the empty RECEIVE (the host hung up), as when the input ends.
  *
  * Oracles: the sanitizers; the transport keeps one POLL outstanding and
  * reads each event before the next POLL; its SENDs and WRITEs are well
- * formed (a write pipe the client closed unwritten ends in one WRITE with
- * hang_up and no data); libwayland-client's end receives exactly the data
- * of the RECEIVEs, in order, then EOF, and only after the host's empty
- * RECEIVE; its fds are the identifiers' in order and kind (blob memfds of
- * the identifier's size, write-pipe ends), never more (once a RECEIVE
- * brought fds without bytes, which the pump may drop, they are only
- * counted); each guest pipe receives exactly its READs' data, then EOF.
- * Where the host broke the ABI (a RECEIVE or READ out of bounds, a READ
- * for no guest pipe, an unknown command) the transport may end the link
- * early: then what arrived is only checked to be a prefix.  With a hostile
- * handshake the bytes are not compared (the handshake takes what it
- * reads).
+ * formed (the client writes "wlgp" into each write pipe and closes it:
+ * WRITEs carry exactly that, or hang_up and no data); libwayland-client's
+ * end receives exactly the data of the RECEIVEs, in order, then EOF, and
+ * only after the host's empty RECEIVE; its fds are the identifiers' in
+ * order and kind (blob memfds of the identifier's size, write-pipe ends),
+ * never more (once a RECEIVE brought fds without bytes, which the pump may
+ * drop, they are only counted); each guest pipe receives its READs' data,
+ * then EOF (all of it up to a pipe's capacity, a prefix beyond: data the
+ * client had not taken when the link ended may be lost). Where the host
+ * broke the ABI (a RECEIVE or READ out of bounds, a READ for no guest
+ * pipe, an unknown command) the transport may end the link early: then
+ * what arrived is only checked to be a prefix.  With a hostile handshake
+ * the bytes are not compared (the handshake takes what it reads).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +69,12 @@
 #define PAGE 4096u
 #define MAX_PIPES 3
 #define WAIT_MS 5000
+/* What the client writes into each write pipe before closing it. */
+#define CLIENT_WRITES "wlgp"
+#define CLIENT_WRITES_LEN 4u
+/* A guest pipe takes this much without its reader: up to here every
+ * READ byte must reach the reader, even if the link ends first. */
+#define PIPE_CAPACITY ((size_t)64 << 10)
 
 int open(const char *path, int flags, ...);
 int ioctl(int fd, unsigned long request, ...);
@@ -470,6 +479,16 @@ fill(uint8_t *ring, size_t off, size_t len)
 	input_bytes(&host.in, ring + off, len);
 }
 
+/* Bulk data that costs no input: a client's pipe under pressure. */
+static void
+fill_pattern(uint8_t *ring, size_t off, size_t len)
+{
+	if (len > CROSS_DOMAIN_RING_SIZE - off)
+		len = CROSS_DOMAIN_RING_SIZE - off;
+	for (size_t i = 0; i < len; i++)
+		ring[off + i] = (uint8_t)(i * 31 + len);
+}
+
 static void
 write_receive(uint8_t *ring)
 {
@@ -509,14 +528,17 @@ write_read(uint8_t *ring)
 	uint32_t id = host.npipes && sel % 4 != 3
 		? host.pipes[sel % host.npipes].id : input_u32(&host.in);
 	uint8_t hang = input_u8(&host.in);
-	uint32_t hang_up = hang % 3 == 2 ? input_u32(&host.in) : hang % 3;
+	uint32_t hang_up = (hang & 3) >= 2 ? input_u32(&host.in) : hang & 3;
 	uint32_t len = input_range(&host.in, 0,
 				   (uint32_t)CROSS_DOMAIN_READ_MAX + 16);
 	*rw = (struct cross_domain_read_write){
 		.hdr = { .cmd = CROSS_DOMAIN_CMD_READ }, .identifier = id,
 		.hang_up = hang_up, .opaque_data_size = len,
 	};
-	fill(ring, sizeof(*rw), len);
+	if (hang & 4)
+		fill_pattern(ring, sizeof(*rw), len);
+	else
+		fill(ring, sizeof(*rw), len);
 }
 
 static void
@@ -662,9 +684,12 @@ cmd_write(struct fake_file *f, const struct cross_domain_read_write *w,
 		return 0;
 	FUZZ_CHECK(id_set_has(&host.write_pipes, w->identifier),
 		   "WRITE for %#x, no write pipe of the host's", w->identifier);
-	FUZZ_CHECK(w->hang_up == 1 && w->opaque_data_size == 0 &&
-		   size == sizeof(*w), "the client closed write pipe %#x "
-		   "unwritten, but WRITE says hang_up %u with %u bytes",
+	bool hang_up = w->hang_up == 1 && w->opaque_data_size == 0;
+	bool data = w->hang_up == 0 && w->opaque_data_size == CLIENT_WRITES_LEN &&
+		    memcmp(w + 1, CLIENT_WRITES, CLIENT_WRITES_LEN) == 0;
+	FUZZ_CHECK((hang_up || data) && size == sizeof(*w) + w->opaque_data_size,
+		   "the client wrote \"%s\" to write pipe %#x and closed it, "
+		   "but WRITE says hang_up %u with %u bytes", CLIENT_WRITES,
 		   w->identifier, w->hang_up, w->opaque_data_size);
 	return 0;
 }
@@ -838,6 +863,7 @@ channel_for(unsigned n_ids)
 	struct channel **ch = &host.channels[n_ids == CROSS_DOMAIN_MAX_IDENTIFIERS];
 	char err[512];
 	if (!*ch) {
+		signal(SIGPIPE, SIG_IGN);
 		*ch = channel_virtgpu_create(FAKE_NODE, n_ids, err, sizeof(err));
 		FUZZ_CHECK(*ch, "%s", err);
 		if (!getenv("WLGP_FUZZ_VERBOSE"))
@@ -939,6 +965,12 @@ check_fd(int fd)
 	pthread_mutex_unlock(&host.lock);
 	FUZZ_CHECK(ok, "the client got an fd (kind %d, %llu bytes) the host "
 		   "did not send next", kind, (unsigned long long)size);
+	/* EPIPE: the link (and with it the pipe's reader) ended. */
+	if (kind == FD_WRITE_PIPE) {
+		ssize_t n = write(fd, CLIENT_WRITES, CLIENT_WRITES_LEN);
+		FUZZ_CHECK(n == CLIENT_WRITES_LEN || (n < 0 && errno == EPIPE),
+			   "write pipe: %s", strerror(errno));
+	}
 	close(fd);
 }
 
@@ -1040,7 +1072,8 @@ check_pipes(struct client_view *v)
 		FUZZ_CHECK(is_prefix(&v->pipe_got[i], all), "guest pipe %u: "
 			   "%zu bytes, not the READs' (%zu)", i,
 			   v->pipe_got[i].len, all->len);
-		FUZZ_CHECK(host.may_end || v->pipe_got[i].len == all->len,
+		FUZZ_CHECK(host.may_end || all->len > PIPE_CAPACITY ||
+			   v->pipe_got[i].len == all->len,
 			   "guest pipe %u: %zu bytes of the READs' %zu", i,
 			   v->pipe_got[i].len, all->len);
 	}
