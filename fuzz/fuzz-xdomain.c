@@ -12,7 +12,8 @@
  *
  *   u8 set-up: bit 0 the host's identifier-array size N (4, else 28),
  *     bits 1-2 guest read pipes the client sends first (0..3), bit 3 a
- *     hostile handshake (its replies come from the input as well)
+ *     hostile handshake (its replies come from the input as well), bit 4
+ *     the guest pipes hold one page (READ data waits in the transport)
  *   events, each a byte (mod 5) and its operands:
  *     0 RECEIVE: u8 count (0..N+2), per identifier a u8 (id: fresh, the
  *       last again, any u32, small; type: blob, write pipe, read pipe,
@@ -35,12 +36,11 @@
  * order and kind (blob memfds of the identifier's size, write-pipe ends),
  * never more (once a RECEIVE brought fds without bytes, which the pump may
  * drop, they are only counted); each guest pipe receives its READs' data,
- * then EOF (all of it up to a pipe's capacity, a prefix beyond: data the
- * client had not taken when the link ended may be lost). Where the host
- * broke the ABI (a RECEIVE or READ out of bounds, a READ for no guest
- * pipe, an unknown command) the transport may end the link early: then
- * what arrived is only checked to be a prefix.  With a hostile handshake
- * the bytes are not compared (the handshake takes what it reads).
+ * then EOF.  Where the host broke the ABI (a RECEIVE or READ out of
+ * bounds, a READ for no guest pipe, an unknown command) the transport may
+ * end the link early: then what arrived is only checked to be a prefix.
+ * With a hostile handshake the bytes are not compared (the handshake takes
+ * what it reads).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,9 +72,6 @@
 /* What the client writes into each write pipe before closing it. */
 #define CLIENT_WRITES "wlgp"
 #define CLIENT_WRITES_LEN 4u
-/* A guest pipe takes this much without its reader: up to here every
- * READ byte must reach the reader, even if the link ends first. */
-#define PIPE_CAPACITY ((size_t)64 << 10)
 
 int open(const char *path, int flags, ...);
 int ioctl(int fd, unsigned long request, ...);
@@ -129,7 +126,7 @@ static struct {
 	struct input in;
 	struct fake_file *cur; /* the context of this input */
 	unsigned n_ids, want_pipes;
-	bool hostile, may_end;
+	bool hostile, may_end, small_pipes;
 	bool hung_up; /* the host sent the empty RECEIVE */
 	/* fds came without bytes: the pump may drop some, so the client's
 	 * fds are only counted and told apart from foreign ones. */
@@ -879,6 +876,7 @@ host_reset(uint8_t setup)
 	host.n_ids = setup & 1 ? CROSS_DOMAIN_MAX_IDENTIFIERS_OLD
 			       : CROSS_DOMAIN_MAX_IDENTIFIERS;
 	host.hostile = setup & 8;
+	host.small_pipes = setup & 16;
 	host.want_pipes = host.hostile ? 0 : (setup >> 1) % 4;
 	host.may_end = host.hung_up = host.fds_loose = false;
 	host.cur = NULL;
@@ -902,6 +900,8 @@ send_pipes(int sock, struct client_view *v)
 	for (unsigned i = 0; i < host.want_pipes; i++) {
 		int p[2];
 		FUZZ_CHECK(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0, "pipe2");
+		if (host.small_pipes)
+			fcntl(p[0], F_SETPIPE_SZ, PAGE);
 		union {
 			struct cmsghdr c;
 			char buf[CMSG_SPACE(sizeof(int))];
@@ -1072,8 +1072,7 @@ check_pipes(struct client_view *v)
 		FUZZ_CHECK(is_prefix(&v->pipe_got[i], all), "guest pipe %u: "
 			   "%zu bytes, not the READs' (%zu)", i,
 			   v->pipe_got[i].len, all->len);
-		FUZZ_CHECK(host.may_end || all->len > PIPE_CAPACITY ||
-			   v->pipe_got[i].len == all->len,
+		FUZZ_CHECK(host.may_end || v->pipe_got[i].len == all->len,
 			   "guest pipe %u: %zu bytes of the READs' %zu", i,
 			   v->pipe_got[i].len, all->len);
 	}

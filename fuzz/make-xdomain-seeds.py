@@ -18,8 +18,9 @@ SIZE_0, SIZE_PAGE, SIZE_SMALL = 0, 1, 5
 RING = 4096
 
 
-def setup(old=False, pipes=0, hostile=False):
-    return bytes([(1 if old else 0) | pipes << 1 | (8 if hostile else 0)])
+def setup(old=False, pipes=0, hostile=False, small_pipes=False):
+    return bytes([(1 if old else 0) | pipes << 1 | (8 if hostile else 0)
+                  | (16 if small_pipes else 0)])
 
 
 def wl(obj, opcode, *args):
@@ -47,6 +48,11 @@ def read(pipe, data, hang_up=0):
     return b'\x02' + bytes([pipe, hang_up]) + struct.pack('<H', len(data)) + data
 
 
+def read_pattern(pipe, length, hang_up=0):
+    """A READ whose data the target makes up (costs no input)."""
+    return b'\x02' + bytes([pipe, hang_up | 4]) + struct.pack('<H', length)
+
+
 HANGUP = b'\x04'
 registry = wl(2, 0, 1, 'wl_compositor', 5) + wl(2, 0, 2, 'wl_shm', 1)
 keymap = wl(5, 0, 1, 48311)  # wl_keyboard.keymap(format, fd, size)
@@ -62,6 +68,8 @@ SEEDS = {
     + receive(wl(7, 1, 'text/html'), [(FRESH, BLOB, SIZE_0)]) + HANGUP,
     'clipboard-reads': setup(pipes=2) + read(0, b'hello ') + read(1, b'x' * 100)
     + read(0, b'world', hang_up=1) + read(1, b'', hang_up=1) + HANGUP,
+    'clipboard-pressure': setup(pipes=1, small_pipes=True)
+    + read_pattern(0, 4072) * 3 + read_pattern(0, 100, hang_up=1) + HANGUP,
     'old-host-4-ids': setup(old=True)
     + receive(wl(8, 0), [(FRESH, BLOB, SIZE_PAGE), (AGAIN, BLOB, SIZE_PAGE),
                          (FRESH, WRITE_PIPE, SIZE_0), (FRESH, EVENT, SIZE_0)])
