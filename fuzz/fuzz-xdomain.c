@@ -13,7 +13,8 @@
  *   u8 set-up: bit 0 the host's identifier-array size N (4, else 28),
  *     bits 1-2 guest read pipes the client sends first (0..3), bit 3 a
  *     hostile handshake (its replies come from the input as well), bit 4
- *     the guest pipes hold one page (READ data waits in the transport)
+ *     the guest pipes hold one page (READ data waits in the transport),
+ *     bit 5 the client closes their read ends at once (the reader left)
  *   events, each a byte (mod 5) and its operands:
  *     0 RECEIVE: u8 count (0..N+2), per identifier a u8 (id: fresh, the
  *       last again, any u32, small; type: blob, write pipe, read pipe,
@@ -126,7 +127,7 @@ static struct {
 	struct input in;
 	struct fake_file *cur; /* the context of this input */
 	unsigned n_ids, want_pipes;
-	bool hostile, may_end, small_pipes;
+	bool hostile, may_end, small_pipes, pipes_closed;
 	bool hung_up; /* the host sent the empty RECEIVE */
 	/* fds came without bytes: the pump may drop some, so the client's
 	 * fds are only counted and told apart from foreign ones. */
@@ -877,6 +878,7 @@ host_reset(uint8_t setup)
 			       : CROSS_DOMAIN_MAX_IDENTIFIERS;
 	host.hostile = setup & 8;
 	host.small_pipes = setup & 16;
+	host.pipes_closed = setup & 32;
 	host.want_pipes = host.hostile ? 0 : (setup >> 1) % 4;
 	host.may_end = host.hung_up = host.fds_loose = false;
 	host.cur = NULL;
@@ -919,6 +921,10 @@ send_pipes(int sock, struct client_view *v)
 			   strerror(errno));
 		close(p[1]);
 		v->pipe_fd[i] = p[0];
+		if (host.pipes_closed) {
+			close(p[0]);
+			v->pipe_fd[i] = -1;
+		}
 	}
 }
 
@@ -1065,7 +1071,7 @@ is_prefix(const struct bytes *part, const struct bytes *whole)
 static void
 check_pipes(struct client_view *v)
 {
-	for (unsigned i = 0; i < host.want_pipes; i++) {
+	for (unsigned i = 0; i < host.want_pipes && !host.pipes_closed; i++) {
 		FUZZ_CHECK(v->pipe_fd[i] < 0, "guest pipe %u: no EOF within "
 			   "%d ms", i, WAIT_MS);
 		const struct bytes *all = &host.pipes[i].all;

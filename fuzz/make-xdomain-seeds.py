@@ -18,9 +18,10 @@ SIZE_0, SIZE_PAGE, SIZE_SMALL = 0, 1, 5
 RING = 4096
 
 
-def setup(old=False, pipes=0, hostile=False, small_pipes=False):
+def setup(old=False, pipes=0, hostile=False, small_pipes=False,
+          pipes_closed=False):
     return bytes([(1 if old else 0) | pipes << 1 | (8 if hostile else 0)
-                  | (16 if small_pipes else 0)])
+                  | (16 if small_pipes else 0) | (32 if pipes_closed else 0)])
 
 
 def wl(obj, opcode, *args):
@@ -70,6 +71,8 @@ SEEDS = {
     + read(0, b'world', hang_up=1) + read(1, b'', hang_up=1) + HANGUP,
     'clipboard-pressure': setup(pipes=1, small_pipes=True)
     + read_pattern(0, 4072) * 3 + read_pattern(0, 100, hang_up=1) + HANGUP,
+    'clipboard-reader-left': setup(pipes=1, pipes_closed=True)
+    + read(0, b'lost') + read(0, b'', hang_up=1) + receive(wl(1, 1, 3)) + HANGUP,
     'old-host-4-ids': setup(old=True)
     + receive(wl(8, 0), [(FRESH, BLOB, SIZE_PAGE), (AGAIN, BLOB, SIZE_PAGE),
                          (FRESH, WRITE_PIPE, SIZE_0), (FRESH, EVENT, SIZE_0)])
