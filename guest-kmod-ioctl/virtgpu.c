@@ -88,6 +88,7 @@ struct virtgpu_context {
 	struct wl_list pipes;
 	bool hung_up;
 	bool poll_deferred; /* a guest pipe is full: POLL once it drains */
+	bool hup_pending;   /* the host hung up; guest pipes still draining */
 };
 
 /* ---- contexts ---- */
@@ -398,6 +399,32 @@ flush_to_guest(struct virtgpu_context *ctx, struct vg_pipe *p)
 	}
 }
 
+/* READ data a guest pipe has not taken yet. */
+static bool
+pipes_pending(struct virtgpu_context *ctx)
+{
+	struct vg_pipe *p;
+	wl_list_for_each(p, &ctx->pipes, link)
+		if (!p->to_host && p->out_len)
+			return true;
+	return false;
+}
+
+/* The host hung up: reported once the guest pipes have all their READ
+ * data, since after it the pump stops asking and the rest would be lost
+ * (a truncated transfer the reader takes for a whole one). */
+static ssize_t
+host_hung_up(struct virtgpu_context *ctx)
+{
+	ctx->hup_pending = pipes_pending(ctx);
+	if (ctx->hup_pending) {
+		errno = EAGAIN;
+		return -1;
+	}
+	ctx->hung_up = true;
+	return 0;
+}
+
 static struct vg_pipe *
 pipe_by_id(struct virtgpu_context *ctx, uint32_t id, bool to_host)
 {
@@ -489,6 +516,12 @@ handle_receive(struct virtgpu_context *ctx, void *buf, size_t cap, int *fds, int
 		}
 		fds[(*nfds)++] = fd;
 	}
+	if (h->opaque_data_size == 0 && *nfds == 0) {
+		/* Identifiers none of which became an fd, and no bytes:
+		 * nothing for the client, but not the hang-up either. */
+		errno = EAGAIN;
+		return -1;
+	}
 	memcpy(buf, ring + head, h->opaque_data_size);
 	return h->opaque_data_size;
 }
@@ -521,6 +554,8 @@ virtgpu_context_recv(struct channel_context *base, void *buf, size_t cap,
 		/* one pipe per call: the list may have changed */
 		break;
 	}
+	if (ctx->hup_pending)
+		return host_hung_up(ctx);
 	struct drm_event ev;
 	if (!fence || read(ctx->xf.drm, &ev, sizeof(ev)) != sizeof(ev)) {
 		errno = EAGAIN;
@@ -531,10 +566,8 @@ virtgpu_context_recv(struct channel_context *base, void *buf, size_t cap,
 	errno = EAGAIN;
 	if (hdr->cmd == CROSS_DOMAIN_CMD_RECEIVE) {
 		got = handle_receive(ctx, buf, cap, fds, nfds);
-		if (got == 0 && *nfds == 0) {
-			ctx->hung_up = true;
-			return 0;
-		}
+		if (got == 0 && *nfds == 0)
+			return host_hung_up(ctx);
 	} else if (hdr->cmd == CROSS_DOMAIN_CMD_READ) {
 		handle_read(ctx, (const void *)ctx->xf.channel);
 	}
