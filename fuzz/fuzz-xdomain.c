@@ -40,8 +40,9 @@
  * then EOF.  Where the host broke the ABI (a RECEIVE or READ out of
  * bounds, a READ for no guest pipe, an unknown command) the transport may
  * end the link early: then what arrived is only checked to be a prefix.
- * With a hostile handshake the bytes are not compared (the handshake takes
- * what it reads).
+ * With a hostile handshake the bytes are not compared (the pump takes what
+ * answers the sync) and the link may end early (the pump gives up on a
+ * malformed answer, or none within answer_ms).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -880,7 +881,10 @@ host_reset(uint8_t setup)
 	host.small_pipes = setup & 16;
 	host.pipes_closed = setup & 32;
 	host.want_pipes = host.hostile ? 0 : (setup >> 1) % 4;
-	host.may_end = host.hung_up = host.fds_loose = false;
+	host.hung_up = host.fds_loose = false;
+	/* A hostile handshake may end the link early: the pump gives up on
+	 * a malformed answer to its sync, or none within answer_ms. */
+	host.may_end = host.hostile;
 	host.cur = NULL;
 	host.next_blob_id = host.last_id = 0;
 	host.sent.len = 0;

@@ -150,7 +150,9 @@ now_ms(void)
 static bool
 consume_answer(struct pump_link *l)
 {
-	while (l->in_len - l->in_off >= 8) {
+	/* What follows the answer is the guest's, whatever it is. */
+	while (!(l->answer_done && l->answer_deleted) &&
+	       l->in_len - l->in_off >= 8) {
 		uint32_t w[2];
 		memcpy(w, l->in + l->in_off, sizeof(w));
 		size_t size = w[1] >> 16;
@@ -167,14 +169,14 @@ consume_answer(struct pump_link *l)
 			l->answer_deleted = true;
 		l->in_off += size;
 	}
+	if (l->answer_done && l->answer_deleted) {
+		l->answering = false;
+		return true;
+	}
 	if (l->in_nfds > 0) {
 		channel_log(l->pump->channel, "the host compositor answered "
 			    "unexpectedly (fds before its first reply)");
 		return false;
-	}
-	if (l->answer_done && l->answer_deleted) {
-		l->answering = false;
-		return true;
 	}
 	if (l->host_hup) {
 		channel_log(l->pump->channel, "the host compositor did not "
