@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(copy guest host device)
+ALL_TARGETS=(copy guest host device x11)
 minutes=1
 build_only=0
 targets=()
