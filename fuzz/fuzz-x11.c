@@ -29,7 +29,9 @@
  *     incr-chunk: the next INCR chunk (zero length ends it);
  *     convert: ConvertSelection of anything into one of our windows;
  *     focus: SetInputFocus; settle: run everything until quiet;
- *     host-configure / host-close: the host's side of a toplevel.
+ *     host-configure / host-close: the host's side of a toplevel (a close
+ *       of a window without WM_DELETE_WINDOW makes the WM kill the
+ *       client: the input ends there, as the connection does).
  * The target never touches the WM's own windows or root's properties:
  * the world is kept from input to input (starting Xwayland takes about a
  * second), and those would outlive the input.
@@ -144,8 +146,10 @@ x_sync(struct xclient *cl)
 	for (int waited = 0;; waited++) {
 		FUZZ_CHECK(waited < SYNC_TIMEOUT_MS, "Xwayland answered no "
 			   "request in %d ms", SYNC_TIMEOUT_MS);
-		FUZZ_CHECK(!xcb_connection_has_error(cl->c), "the target's X "
-			   "connection failed");
+		/* Killed: the host closed a window without WM_DELETE_WINDOW,
+		 * and the WM did what ICCCM WMs do (KillClient). */
+		if (xcb_connection_has_error(cl->c))
+			return;
 		void *reply = NULL;
 		xcb_generic_error_t *error = NULL;
 		drain_events(cl);
@@ -258,12 +262,12 @@ op_property(struct xclient *cl)
 	size_t len = big ? input_range(in, 0, sizeof(buf)) : input_range(in, 0, 128);
 	len -= len % (format / 8);
 	fill_data(in, buf, len, big);
-	if ((how & 0xc0) == 0xc0)
-		format = 7; /* BadValue, for the WM's error path */
+	/* Format 24: a well-framed request the server refuses (BadValue). */
+	if ((how & 0xc0) == 0xc0 && len % 3 == 0)
+		format = 24;
 	if (win)
 		xcb_change_property(cl->c, mode, win, prop, type, format,
-				    (uint32_t)(len / (format == 7 ? 1 : format / 8)),
-				    buf);
+				    (uint32_t)(len / (format / 8)), buf);
 }
 
 static void
@@ -489,7 +493,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cl.root = xcb_setup_roots_iterator(xcb_get_setup(cl.c)).data->root;
 	xw->w->server->last_host_error[0] = '\0';
 
-	for (int ops = 0; ops < 256 && !input_done(&in); ops++)
+	for (int ops = 0; ops < 256 && !input_done(&in) &&
+			  !xcb_connection_has_error(cl.c); ops++)
 		run_op(&cl, input_u8(&in) % OP_COUNT);
 	settle(&cl);
 	xcb_disconnect(cl.c);
