@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <wayland-server-core.h>
@@ -53,11 +54,26 @@ xworld_round(struct xworld *xw, int x_fd, int timeout_ms)
 	poll(p, x_fd >= 0 ? 3 : 2, timeout_ms);
 }
 
+/* Why the WM lost X: Xwayland's exit status and the end of its log. */
 static void
 handle_xwm_lost(void *data)
 {
-	FUZZ_CHECK(false, "the window manager lost its X connection (did "
-		   "Xwayland die?)");
+	struct xworld *xw = data;
+	int status = 0;
+	pid_t pid = waitpid(xw->pid, &status, WNOHANG);
+	char tail[2048] = "";
+	int fd = open(xw->log_path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		off_t end = lseek(fd, 0, SEEK_END);
+		lseek(fd, end > (off_t)sizeof(tail) - 1 ? end - (off_t)sizeof(tail) + 1 : 0,
+		      SEEK_SET);
+		ssize_t n = read(fd, tail, sizeof(tail) - 1);
+		tail[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	fprintf(stderr, "Xwayland %s (status 0x%x); the end of its log:\n%s\n",
+		pid == xw->pid ? "exited" : "still runs", status, tail);
+	FUZZ_CHECK(false, "the window manager lost its X connection");
 }
 
 static void
@@ -66,6 +82,7 @@ kill_xwayland(void)
 	if (the_xworld.pid > 0)
 		kill(the_xworld.pid, SIGTERM);
 	unlink(the_xworld.socket_path);
+	unlink(the_xworld.log_path);
 }
 
 static int
@@ -75,6 +92,7 @@ listen_socket(struct xworld *xw)
 	FUZZ_CHECK(fd >= 0, "socket: %s", strerror(errno));
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	snprintf(xw->socket_path, sizeof(xw->socket_path), "%s/X", xw->w->dir);
+	snprintf(xw->log_path, sizeof(xw->log_path), "%s/xwayland.log", xw->w->dir);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", xw->socket_path);
 	FUZZ_CHECK(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 &&
 		   listen(fd, 16) == 0, "%s: %s", xw->socket_path, strerror(errno));
@@ -82,7 +100,8 @@ listen_socket(struct xworld *xw)
 }
 
 static void __attribute__((noreturn))
-exec_xwayland(int listen_fd, int wl_fd, int wm_fd, int ready_fd)
+exec_xwayland(int listen_fd, int wl_fd, int wm_fd, int ready_fd,
+	      const char *log_path)
 {
 	int fds[] = { listen_fd, wl_fd, wm_fd, ready_fd };
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
@@ -96,10 +115,11 @@ exec_xwayland(int listen_fd, int wl_fd, int wm_fd, int ready_fd)
 	setenv("WAYLAND_SOCKET", s[1], 1);
 	unsetenv("WAYLAND_DISPLAY");
 	unsetenv("DISPLAY");
+	/* Its log, for handle_xwm_lost; on stderr with WLGP_FUZZ_VERBOSE. */
 	if (!getenv("WLGP_FUZZ_VERBOSE")) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0)
-			dup2(null, STDERR_FILENO);
+		int log = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (log >= 0)
+			dup2(log, STDERR_FILENO);
 	}
 	execlp("Xwayland", "Xwayland", display, "-rootless", "-shm", "-listenfd",
 	       s[0], "-displayfd", s[3], "-wm", s[2], (char *)NULL);
@@ -137,7 +157,8 @@ start_xwayland(struct xworld *xw)
 	xw->pid = fork();
 	FUZZ_CHECK(xw->pid >= 0, "fork: %s", strerror(errno));
 	if (xw->pid == 0)
-		exec_xwayland(listen_fd, wl_pair[1], wm_pair[1], ready[1]);
+		exec_xwayland(listen_fd, wl_pair[1], wm_pair[1], ready[1],
+			      xw->log_path);
 	atexit(kill_xwayland);
 	close(listen_fd);
 	close(wl_pair[1]);

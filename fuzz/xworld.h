@@ -21,6 +21,7 @@ struct xworld {
 	struct xwm *xwm;
 	int pid;
 	char socket_path[100];
+	char log_path[100];
 };
 
 /* The world of this process; the first call starts Xwayland and fails
