@@ -42,8 +42,11 @@
  * XHOST_STRING_MAX bytes (xhost.c), and raises no protocol error on
  * anything the proxy relayed; once the client is gone the WM tracks no
  * window and the host has no toplevel left, so the next input starts
- * from the same state (the WM's selection records, focus and atoms stay,
- * by design; inputs are reproducible one by one, seen in replays).
+ * from the same state, and the host buffers of its windows are freed
+ * (see wait_host_memory).  What does stay: the WM's selection records,
+ * the server's atoms, and for about a second the wl_surfaces of gone
+ * windows (Xwayland destroys them late); every finding so far replayed
+ * alone or was explained by that last one.
  */
 #include <stdlib.h>
 #include <string.h>
