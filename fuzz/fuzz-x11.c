@@ -27,6 +27,7 @@
  *       any type/format, data of any type), INCR with a bogus size,
  *       None, or a property it never set;
  *     incr-chunk: the next INCR chunk (zero length ends it);
+ *     renotify: the last SelectionRequest answered again, later;
  *     convert: ConvertSelection of anything into one of our windows;
  *     focus: SetInputFocus; settle: run everything until quiet;
  *     host-configure / host-close: the host's side of a toplevel (a close
@@ -99,7 +100,7 @@ enum op {
 	OP_CREATE, OP_MAP, OP_UNMAP, OP_DESTROY, OP_REPARENT, OP_CONFIGURE,
 	OP_PROPERTY, OP_TRANSIENT, OP_DELETE_PROPERTY, OP_CLIENT_MESSAGE,
 	OP_SET_OWNER, OP_INCR_CHUNK, OP_CONVERT, OP_FOCUS, OP_SETTLE,
-	OP_HOST_CONFIGURE, OP_HOST_CLOSE, OP_COUNT
+	OP_HOST_CONFIGURE, OP_HOST_CLOSE, OP_RENOTIFY, OP_COUNT
 };
 
 enum answer { ANSWER_NEVER, ANSWER_PROPERTY, ANSWER_INCR, ANSWER_NONE,
@@ -115,6 +116,7 @@ struct xclient {
 	enum answer answer;
 	xcb_window_t incr_window;
 	xcb_atom_t incr_property;
+	xcb_selection_request_event_t last_request; /* for OP_RENOTIFY */
 };
 
 static xcb_atom_t
@@ -407,6 +409,7 @@ answer_request(struct xclient *cl, xcb_selection_request_event_t *req,
 static void
 handle_selection_request(struct xclient *cl, xcb_selection_request_event_t *req)
 {
+	cl->last_request = *req;
 	if (cl->answer == ANSWER_NEVER)
 		return;
 	xcb_atom_t property = req->property ? req->property : req->target;
@@ -448,6 +451,10 @@ run_op(struct xclient *cl, enum op op)
 	case OP_SETTLE: settle(cl); break;
 	case OP_HOST_CONFIGURE: xhost_configure(cl->xw->xh, cl->in); break;
 	case OP_HOST_CLOSE: xhost_close(cl->xw->xh, cl->in); break;
+	case OP_RENOTIFY:
+		if (cl->last_request.requestor)
+			handle_selection_request(cl, &cl->last_request);
+		break;
 	case OP_COUNT: break;
 	}
 }
@@ -459,6 +466,11 @@ intern_atoms(struct xworld *xw, xcb_connection_t *c)
 	static bool done;
 	if (done)
 		return;
+	FUZZ_CHECK(strcmp(atom_names[A_CLIPBOARD], "CLIPBOARD") == 0 &&
+		   strcmp(atom_names[A_PRIMARY], "PRIMARY") == 0 &&
+		   strcmp(atom_names[A_TARGETS], "TARGETS") == 0 &&
+		   strcmp(atom_names[A_INCR], "INCR") == 0,
+		   "enum atom_index does not match atom_names");
 	xcb_intern_atom_cookie_t cookies[N_ATOMS];
 	for (size_t i = 0; i < N_ATOMS; i++)
 		cookies[i] = xcb_intern_atom(c, 0, strlen(atom_names[i]), atom_names[i]);

@@ -21,7 +21,7 @@ ATOMS = re.findall(r'"([^"]+)"', _names)
 
 (CREATE, MAP, UNMAP, DESTROY, REPARENT, CONFIGURE, PROPERTY, TRANSIENT,
  DELETE_PROPERTY, CLIENT_MESSAGE, SET_OWNER, INCR_CHUNK, CONVERT, FOCUS,
- SETTLE, HOST_CONFIGURE, HOST_CLOSE) = range(17)
+ SETTLE, HOST_CONFIGURE, HOST_CLOSE, RENOTIFY) = range(18)
 NEVER, ANSWER, INCR, NONE, UNSET = range(5)
 ACTIVATED, FULLSCREEN, MAXIMIZED = 1, 2, 4
 
@@ -190,6 +190,12 @@ def seeds():
     s.settle()
     s.owner(a, NEVER, primary=True).settle()
     out['clipboard-owner-targets'] = s
+
+    s = Script()
+    a = s.create()
+    s.owner(a, ANSWER).settle().targets_answer('UTF8_STRING', 'TEXT').settle()
+    s.op(RENOTIFY).targets_answer('image/png', 'text/plain').settle()
+    out['clipboard-owner-answers-twice'] = s
 
     s = Script()
     a = s.create()
