@@ -2,7 +2,8 @@
  * A strict xdg_wm_base on the unit host for the x11 fuzz target (xhost.h).
  * What it checks, each as weston 10 or the xdg-shell text has it:
  *  - a title or app_id is valid UTF-8 and at most XHOST_STRING_MAX bytes;
- *  - ack_configure names a serial this xdg_surface was sent;
+ *  - ack_configure names a serial this xdg_surface was sent and that no
+ *    later ack has passed (weston drops the older ones at each ack);
  *  - no role object twice, none on a surface with a buffer, the role
  *    object destroyed before its xdg_surface;
  *  - no buffer committed before the first configure is acked;
@@ -22,8 +23,6 @@
 #include "xdg-shell-server-protocol.h"
 #include "xhost.h"
 
-#define SENT_SERIALS 16
-
 struct xsurface {
 	struct xhost *xh;
 	struct wl_resource *wl_surface;
@@ -31,7 +30,7 @@ struct xsurface {
 	struct wl_resource *toplevel;
 	struct xsurface *parent;         /* the toplevel's parent */
 	bool buffer_pending, has_buffer, acked;
-	uint32_t sent[SENT_SERIALS];
+	struct wl_array sent;            /* serials not acked yet, in order */
 	int32_t min_w, min_h, max_w, max_h;
 	struct wl_listener destroy;      /* of wl_surface */
 	struct wl_list link;
@@ -63,6 +62,7 @@ maybe_free(struct xsurface *s)
 	if (s->wl_surface || s->xdg_surface || s->toplevel)
 		return;
 	wl_list_remove(&s->link);
+	wl_array_release(&s->sent);
 	free(s);
 }
 
@@ -96,6 +96,7 @@ surface_track(struct xhost *xh, struct wl_resource *wl_surface)
 	FUZZ_CHECK(s, "out of memory");
 	s->xh = xh;
 	s->wl_surface = wl_surface;
+	wl_array_init(&s->sent);
 	s->destroy.notify = handle_surface_destroy;
 	wl_resource_add_destroy_listener(wl_surface, &s->destroy);
 	wl_list_insert(&xh->surfaces, &s->link);
@@ -289,8 +290,9 @@ send_configure(struct xsurface *s, int32_t w, int32_t h, struct wl_array *states
 {
 	xdg_toplevel_send_configure(s->toplevel, w, h, states);
 	uint32_t serial = ++s->xh->serial;
-	memmove(s->sent + 1, s->sent, sizeof(s->sent) - sizeof(s->sent[0]));
-	s->sent[0] = serial;
+	uint32_t *slot = wl_array_add(&s->sent, sizeof(*slot));
+	FUZZ_CHECK(slot, "out of memory");
+	*slot = serial;
 	xdg_surface_send_configure(s->xdg_surface, serial);
 }
 
@@ -343,11 +345,15 @@ xdg_surface_ack_configure(struct wl_client *client, struct wl_resource *resource
 			  uint32_t serial)
 {
 	struct xsurface *s = wl_resource_get_user_data(resource);
-	bool sent = false;
-	for (int i = 0; i < SENT_SERIALS; i++)
-		sent |= serial && s->sent[i] == serial;
-	FUZZ_CHECK(sent, "xdg_surface.ack_configure(%u): never sent "
-		   "(invalid_serial)", serial);
+	size_t n = s->sent.size / sizeof(uint32_t), i = 0;
+	const uint32_t *sent = s->sent.data;
+	while (i < n && sent[i] != serial)
+		i++;
+	FUZZ_CHECK(i < n, "xdg_surface.ack_configure(%u): never sent, or "
+		   "older than one acked (invalid_serial)", serial);
+	/* This one and every older one are done. */
+	memmove(s->sent.data, sent + i + 1, (n - i - 1) * sizeof(uint32_t));
+	s->sent.size = (n - i - 1) * sizeof(uint32_t);
 	s->acked = true;
 }
 
@@ -365,7 +371,7 @@ xdg_surface_resource_destroy(struct wl_resource *resource)
 	struct xsurface *s = wl_resource_get_user_data(resource);
 	s->xdg_surface = NULL;
 	s->acked = false;
-	memset(s->sent, 0, sizeof(s->sent));
+	s->sent.size = 0;
 	maybe_free(s);
 }
 
