@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(copy guest host device xdomain)
+ALL_TARGETS=(copy guest host device xdomain x11)
 minutes=1
 build_only=0
 targets=()

@@ -489,8 +489,12 @@ handle_targets_reply(struct xwm *xwm, struct xwm_reply *r, void *data,
 	struct xwm_selection *sel = r->window < XWM_SELECTIONS ?
 		xwm->selections[r->window] : NULL;
 	xcb_get_property_reply_t *reply = error ? NULL : data;
-	if (!sel || r->data != sel->source_generation || !reply ||
-	    reply->type != XCB_ATOM_ATOM || reply->format != 32)
+	/* One TARGETS list per owner: an owner that answered twice (or was
+	 * set twice before our first conversion was answered) gives a
+	 * second reply of the same generation, which would leak the first
+	 * list and mix the two lists' names. */
+	if (!sel || r->data != sel->source_generation || sel->source_mimes ||
+	    !reply || reply->type != XCB_ATOM_ATOM || reply->format != 32)
 		return;
 	size_t n = (size_t)xcb_get_property_value_length(reply) / 4;
 	if (n > XSEL_MAX_TARGETS)

@@ -83,14 +83,56 @@ xwm_window_app_id(const struct xwm_window *win)
 	return win->wm_class;
 }
 
-/* A NUL-terminated copy of at most len bytes, cut at the first NUL. */
+/* The length of the well-formed UTF-8 character at p (at most left
+ * bytes), 0 if there is none: overlong forms, surrogates and values past
+ * U+10FFFF are not UTF-8 either. */
+static size_t
+utf8_char_length(const unsigned char *p, size_t left)
+{
+	size_t n = p[0] < 0x80 ? 1 : p[0] < 0xc2 ? 0 : p[0] < 0xe0 ? 2 :
+		   p[0] < 0xf0 ? 3 : p[0] < 0xf5 ? 4 : 0;
+	if (n == 0 || n > left)
+		return 0;
+	uint32_t c = n == 1 ? p[0] : p[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (n == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* A UTF8_STRING holds whatever its X client wrote, but a Wayland string
+ * must be UTF-8: each byte that is not part of a character becomes
+ * U+FFFD.  Cut at the first NUL. */
 static char *
-copy_string(const char *value, size_t len)
+copy_utf8(const char *value, size_t len)
 {
 	const char *nul = memchr(value, '\0', len);
 	if (nul)
 		len = (size_t)(nul - value);
-	return strndup(value, len);
+	char *out = malloc(len * 3 + 1);
+	if (!out)
+		return NULL;
+	const unsigned char *p = (const unsigned char *)value;
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_char_length(p + i, len - i);
+		if (n) {
+			memcpy(out + o, p + i, n);
+			o += n;
+			i += n;
+		} else {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* WM_NAME is Latin-1 (STRING): hosts take UTF-8. */
@@ -126,7 +168,7 @@ read_name(struct xwm_window *win, xcb_atom_t atom, xcb_get_property_reply_t *rep
 	const char *value = xcb_get_property_value(reply);
 	size_t len = (size_t)xcb_get_property_value_length(reply);
 	if (reply->type == xwm->atoms[ATOM_UTF8_STRING])
-		*slot = copy_string(value, len);
+		*slot = copy_utf8(value, len);
 	else if (reply->type == XCB_ATOM_STRING)
 		*slot = latin1_to_utf8((const unsigned char *)value, len);
 	/* COMPOUND_TEXT and others: no title rather than a wrong one. */
@@ -146,7 +188,9 @@ read_class(struct xwm_window *win, xcb_get_property_reply_t *reply)
 	if (!nul || (size_t)(nul + 1 - value) >= len)
 		return;
 	size_t skip = (size_t)(nul + 1 - value);
-	win->wm_class = copy_string(value + skip, len - skip);
+	/* STRING is Latin-1 (ICCCM 2.7.1), as WM_NAME's. */
+	win->wm_class = latin1_to_utf8((const unsigned char *)value + skip,
+				       len - skip);
 }
 
 static const uint32_t *

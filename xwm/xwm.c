@@ -111,6 +111,27 @@ handle_destroy_notify(struct xwm *xwm, xcb_destroy_notify_event_t *ev)
 		xwm_window_destroy(win);
 }
 
+/* Only root's children are windows of ours: one reparented away is
+ * forgotten (its DestroyNotify would go to its new parent's listeners,
+ * never to us, and the record would stay for good), and one reparented
+ * to root is taken on as if created there (its size comes with its next
+ * ConfigureNotify). */
+static void
+handle_reparent_notify(struct xwm *xwm, xcb_reparent_notify_event_t *ev)
+{
+	struct xwm_window *win = xwm_window_lookup(xwm, ev->window);
+	if (ev->parent != xwm->screen->root) {
+		if (win)
+			xwm_window_destroy(win);
+		return;
+	}
+	if (win || ev->window == xwm->wm_window ||
+	    xwm_selection_owns_window(xwm, ev->window))
+		return;
+	xwm_window_create(xwm, ev->window, ev->x, ev->y, 0, 0,
+			  ev->override_redirect);
+}
+
 static void
 handle_map_request(struct xwm *xwm, xcb_map_request_event_t *ev)
 {
@@ -275,6 +296,9 @@ handle_event(struct xwm *xwm, xcb_generic_event_t *ev)
 		break;
 	case XCB_DESTROY_NOTIFY:
 		handle_destroy_notify(xwm, (xcb_destroy_notify_event_t *)ev);
+		break;
+	case XCB_REPARENT_NOTIFY:
+		handle_reparent_notify(xwm, (xcb_reparent_notify_event_t *)ev);
 		break;
 	case XCB_MAP_REQUEST:
 		handle_map_request(xwm, (xcb_map_request_event_t *)ev);

@@ -1252,6 +1252,12 @@ host_get_event_loop(struct host *host)
 	return host->loop;
 }
 
+struct wl_display *
+host_get_display(struct host *host)
+{
+	return host->display;
+}
+
 void
 host_dispatch(struct host *host)
 {

@@ -16,6 +16,7 @@
 
 struct host;
 struct wl_event_loop;
+struct wl_display;
 
 /* wl_surface.set_buffer_transform(HOST_ERROR_TRANSFORM) makes the host
  * post this protocol error on the surface.  The transform is a legal one
@@ -123,6 +124,8 @@ struct host *host_create(const struct host_config *config, const char *socket_na
 void host_destroy(struct host *host);
 
 struct wl_event_loop *host_get_event_loop(struct host *host);
+/* For globals a caller adds itself (the x11 fuzz target's xdg_wm_base). */
+struct wl_display *host_get_display(struct host *host);
 /* Flushes every client, then waits for and dispatches one batch. */
 void host_dispatch(struct host *host);
 /* The same without waiting, for a caller that runs host and proxy on one
