@@ -70,6 +70,13 @@ struct guest_client {
 	bool (*event_filter)(void *data, struct relay_object *ro,
 			     uint32_t opcode, union wl_argument *args);
 	void *event_filter_data;
+	/* A surface's commit needs a host buffer beyond the client's host
+	 * memory bound: true when the hook dealt with it (the window manager
+	 * kills the one X client behind an Xwayland surface), and only that
+	 * commit is dropped; otherwise the client is closed. */
+	bool (*over_memory)(void *data, struct relay_object *surface,
+			    int32_t width, int32_t height);
+	void *over_memory_data;
 
 	struct {
 		/* First thing on teardown, while the host connection still

@@ -223,9 +223,14 @@ choose_host_buffer(struct surface_state *s, struct shm_buffer *buf,
 		s->buffers[index] = host_buffer_create(gc, geo.width, geo.height,
 						       geo.stride, geo.format);
 		if (!s->buffers[index]) {
+			int err = errno;
 			ring_cancel_allocation(&s->ring, index);
+			if (err == ENOSPC && gc->over_memory &&
+			    gc->over_memory(gc->over_memory_data, s->ro,
+					    geo.width, geo.height))
+				return -1;
 			guest_client_close(gc, "cannot allocate a %dx%d host buffer: %s",
-					   geo.width, geo.height, strerror(errno));
+					   geo.width, geo.height, strerror(err));
 			return -1;
 		}
 		s->buffers[index]->release = handle_host_buffer_release;

@@ -245,6 +245,25 @@ filter_event(void *data, struct relay_object *ro, uint32_t opcode,
 	return false;
 }
 
+/* Xwayland is one guest client for every X client: past its host memory
+ * bound, the X client whose window wants the buffer goes, not all of
+ * them (the fuzz x11 target's finding). */
+static bool
+handle_over_memory(void *data, struct relay_object *ro, int32_t width,
+		   int32_t height)
+{
+	struct xwm *xwm = data;
+	struct xwm_surface *s = surface_from_relay(xwm, ro);
+	if (!s || !s->window)
+		return false;
+	wlgp_warn("xwm: the X client of window 0x%x wants a %dx%d buffer, "
+		  "past Xwayland's host memory bound: disconnecting that X "
+		  "client only", s->window->id, width, height);
+	xcb_kill_client(xwm->conn, s->window->id);
+	xwm_schedule_flush(xwm);
+	return true;
+}
+
 bool
 xwm_pairing_init(struct xwm *xwm)
 {
@@ -254,6 +273,8 @@ xwm_pairing_init(struct xwm *xwm)
 	xwm->gc->request_filter_data = xwm;
 	xwm->gc->event_filter = filter_event;
 	xwm->gc->event_filter_data = xwm;
+	xwm->gc->over_memory = handle_over_memory;
+	xwm->gc->over_memory_data = xwm;
 	return true;
 }
 
@@ -265,6 +286,8 @@ xwm_pairing_finish(struct xwm *xwm)
 		xwm->gc->request_filter_data = NULL;
 		xwm->gc->event_filter = NULL;
 		xwm->gc->event_filter_data = NULL;
+		xwm->gc->over_memory = NULL;
+		xwm->gc->over_memory_data = NULL;
 	}
 	struct xwm_surface *s, *tmp;
 	wl_list_for_each_safe(s, tmp, &xwm->surfaces, link)

@@ -713,6 +713,33 @@ def test_xwayland_killed_then_next_client_works(wl, host, x_tools):
     assert proxy.alive()
 
 
+def test_x_client_past_host_memory_bound_goes_alone(wl, host, x_tools):
+    """Xwayland is one guest client for every X client, with one host memory
+    bound (512 MiB): an X window whose buffer would pass it costs its own X
+    client, not Xwayland and every other X client (the fuzz x11 target's
+    finding)."""
+    proxy = start_x_proxy(wl, host)
+    proto = HostProto(wl, host)
+    bystander = x_client(wl, proxy, ["xlogo", "-name", "bystander"], name="xlogo")
+    proto.wait_request("set_title", '"bystander"')
+    pid = xwayland_pid(proxy)
+    # 11600x11600 XRGB: 538 MB, past the bound with its first buffer.
+    greedy = x_client(wl, proxy, ["xlogo", "-name", "greedy", "-geometry", "11600x11600"],
+                      name="xlogo-greedy")
+    proxy.wait_for_output(r"warning: xwm: the X client of window 0x[0-9a-f]+ wants a "
+                          r"11600x11600 buffer, past Xwayland's host memory bound: "
+                          r"disconnecting that X client only", 20, stream="stderr")
+    assert greedy.wait(10) is not None, "the greedy X client was not disconnected"
+    assert bystander.alive(), bystander.describe()
+    assert xwayland_pid(proxy) == pid, "Xwayland was replaced"
+    late = x_client(wl, proxy, ["xlogo", "-name", "after-greedy"], name="xlogo")
+    proto.wait_request("set_title", '"after-greedy"', timeout=20)
+    assert late.alive() and bystander.alive()
+    assert "started Xwayland" in proxy.stderr() and \
+        proxy.stderr().count("started Xwayland") == 1, proxy.stderr()
+    assert proxy.alive(), proxy.describe()
+
+
 def test_many_x_clients_one_killed(wl, host, x_tools):
     proxy = start_x_proxy(wl, host)
     proto = HostProto(wl, host)
