@@ -314,8 +314,10 @@ finish_copy(struct surface_state *s, struct shm_buffer *buf, int index,
 		ring_release(&s->ring, (unsigned)index);
 		wl_resource_post_error(buf->resource, WL_SHM_ERROR_INVALID_FD,
 				       "error accessing SHM buffer");
-		if (threaded)
-			guest_client_schedule_close(s->ro->client);
+		/* libwayland-server ends a client for its error only at the
+		 * end of that client's dispatch: a copy from the threads, or
+		 * from a parked commit's replay, runs outside it. */
+		guest_client_schedule_close(s->ro->client);
 		return false;
 	}
 	wlgp_debug("copy: client %d surface %u commit %u: copied %zu "

@@ -356,6 +356,22 @@ def activation_argv(wl, listen_path, proxy_argv, env, more_paths=(), fdnames="wa
     return argv + [str(a) for a in proxy_argv]
 
 
+def connect_when_listening(path, timeout=5):
+    """A connection to systemd-socket-activate's socket: the file appears at
+    its bind(), a moment before its listen() (ECONNREFUSED until then)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(str(path))
+            return s
+        except ConnectionRefusedError:
+            s.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def wait_for_path(path, proc, timeout=10):
     """Without connecting: a connection would start the proxy."""
     ok = wlgp.wait_until(lambda: os.path.exists(path) or not proc.alive(), timeout)
@@ -426,8 +442,7 @@ def test_socket_activation_command_sees_the_socket(wl, host, proxy_bin, notify):
     wait_for_path(path, proxy)
     # Start it: a connection that goes away at once (the proxy sees a
     # client come and go).
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(str(path))
+    s = connect_when_listening(path)
     s.close()
     rc = proxy.wait(20)
     assert rc == 0, proxy.describe()
@@ -449,8 +464,7 @@ def test_socket_activation_refuses_its_own_socket_as_host(wl, proxy_bin, notify)
     argv = activation_argv(wl, path, wl.proxy_argv(None, None, kind="direct"), env)
     proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
     wait_for_path(path, proxy)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(str(path))
+    s = connect_when_listening(path)
     rc = proxy.wait(10)
     s.close()
     assert rc == 1, proxy.describe()
@@ -489,8 +503,7 @@ def test_socket_activation_no_socket_named_wayland(wl, host, proxy_bin, notify):
                            more_paths=[second], fdnames="one:two")
     proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
     wait_for_path(second, proxy)
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(str(first))
+    s = connect_when_listening(first)
     rc = proxy.wait(10)
     s.close()
     assert rc == 1, proxy.describe()
@@ -527,8 +540,7 @@ def test_socket_activation_host_that_never_answers(wl, proxy_bin, notify):
         argv = activation_argv(wl, path, wl.proxy_argv(None, str(host_path)), env)
         proxy = wl.spawn_proxy(argv, env=env, expect_exit=1)
         wait_for_path(path, proxy)
-        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        client.connect(str(path))  # starts the proxy
+        client = connect_when_listening(path)  # starts the proxy
 
         # The proxy connects and asks (wl_display, object 1): it is now
         # waiting for the answer that never comes.
