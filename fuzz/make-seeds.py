@@ -8,9 +8,7 @@ record-tap.py's output (fuzz-guest.c's raw ops).
 
     fuzz/make-seeds.py fuzz/seeds/guest
 """
-import os
 import struct
-import sys
 
 SHM, COMPOSITOR, OUTPUT, SEAT = 1, 2, 3, 4  # the fuzz world's global names
 
@@ -104,9 +102,5 @@ SEEDS = {
 }
 
 if __name__ == '__main__':
-    outdir = sys.argv[1] if len(sys.argv) > 1 else 'fuzz/seeds/guest'
-    os.makedirs(outdir, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(outdir, name), 'wb') as f:
-            f.write(data)
-        print(f'{outdir}/{name}: {len(data)} bytes')
+    from seedfile import write_seeds
+    write_seeds(SEEDS, 'fuzz/seeds/guest')

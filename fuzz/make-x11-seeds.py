@@ -12,7 +12,6 @@ read from that file so the two cannot drift apart.
 import os
 import re
 import struct
-import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _src = open(os.path.join(HERE, 'fuzz-x11.c')).read()
@@ -220,11 +219,8 @@ def seeds():
 
 
 def main():
-    outdir = sys.argv[1]
-    os.makedirs(outdir, exist_ok=True)
-    for name, s in seeds().items():
-        with open(os.path.join(outdir, name), 'wb') as f:
-            f.write(bytes(s.b))
+    from seedfile import write_seeds
+    write_seeds({name: s.b for name, s in seeds().items()}, 'fuzz/seeds/x11')
 
 
 if __name__ == '__main__':

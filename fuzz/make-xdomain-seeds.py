@@ -8,9 +8,7 @@ comment.
 
     fuzz/make-xdomain-seeds.py fuzz/seeds/xdomain
 """
-import os
 import struct
-import sys
 
 BLOB, WRITE_PIPE, READ_PIPE, SYNC, EVENT, SOCKET = 0, 1, 2, 3, 4, 5  # type selectors
 FRESH, AGAIN = 0, 1                                                  # id selectors
@@ -88,9 +86,5 @@ SEEDS = {
 }
 
 if __name__ == '__main__':
-    outdir = sys.argv[1] if len(sys.argv) > 1 else 'fuzz/seeds/xdomain'
-    os.makedirs(outdir, exist_ok=True)
-    for name, data in SEEDS.items():
-        with open(os.path.join(outdir, name), 'wb') as f:
-            f.write(data)
-        print(f'{outdir}/{name}: {len(data)} bytes')
+    from seedfile import write_seeds
+    write_seeds(SEEDS, 'fuzz/seeds/xdomain')
