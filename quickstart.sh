@@ -64,7 +64,9 @@ cmd_run() {
 	private_runtime_dir
 	local sock=$XDG_RUNTIME_DIR/wlgp-0
 	local xdisplay
-	xdisplay=$(free_x_display)
+	# WLGP_X_DISPLAY: a number of the caller's (the test suite runs
+	# several quick starts at once, which would all pick the same one).
+	xdisplay=${WLGP_X_DISPLAY:-$(free_x_display)}
 	if [ -e /dev/wl0 ]; then
 		# A real crosvm guest: the device leads to the host compositor.
 		echo "== /dev/wl0 found: relaying to the host compositor through it"

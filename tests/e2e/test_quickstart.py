@@ -13,6 +13,11 @@ QUICKSTART = wlgp.REPO / "quickstart.sh"
 
 
 def start_quickstart(wl, env):
+    # Its own X display: the suite's other runs (other transports, ASan)
+    # start quick starts at the same time, and the first free number
+    # would be the same for all.
+    from test_x11 import free_display
+    env = dict(env, WLGP_X_DISPLAY=str(free_display()))
     proc = wl.spawn("quickstart", [str(QUICKSTART), "run"], env, cwd=str(wlgp.REPO))
     proc.is_proxy = True
     # Ctrl-C (SIGINT to the group) is how it is stopped: the proxy exits
