@@ -70,6 +70,10 @@ run_tsan() { # BUILD_DIR
 		--print-errorlogs --logbase unit-tsan || status=1
 	cp "$dir/meson-logs/unit-tsan.junit.xml" "$RESULTS/" 2>/dev/null
 	echo "== tsan: copy and many-client end-to-end tests on direct"
+	# Not test_copy_is_damage_exact[inline-no-frame-wait]: it has no copy
+	# thread to check, and its premise (commits outrunning the host's
+	# releases until a commit is held back) does not hold for a proxy
+	# slowed 5-15x by TSan (seen once); the plain and ASan runs check it.
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
 		WLGP_TEST_CLIENTS_DIR="$PWD/$dir/tests/clients" \
 		WLGP_EMULATOR="$PWD/$dir/emulator/wl0-emulator" \
@@ -78,6 +82,7 @@ run_tsan() { # BUILD_DIR
 		tests/e2e/test_copy_threads.py tests/e2e/test_many_clients.py \
 		tests/e2e/test_copy_damage.py \
 		tests/e2e/test_shm_hostile.py::test_truncated_pool_while_others_copy \
+		-k "not inline-no-frame-wait" \
 		--junitxml="$RESULTS/e2e-tsan-direct.xml" || status=1
 }
 
