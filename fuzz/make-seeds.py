@@ -10,6 +10,8 @@ record-tap.py's output (fuzz-guest.c's raw ops).
 """
 import struct
 
+from seedfile import wl_message, write_seeds
+
 SHM, COMPOSITOR, OUTPUT, SEAT = 1, 2, 3, 4  # the fuzz world's global names
 
 
@@ -24,14 +26,7 @@ class Session:
         return i
 
     def msg(self, obj, opcode, *args, fds=()):
-        body = b''
-        for a in args:
-            if isinstance(a, str):
-                s = a.encode() + b'\0'
-                body += struct.pack('<I', len(s)) + s + b'\0' * (-len(s) % 4)
-            else:
-                body += struct.pack('<i' if a < 0 else '<I', a)
-        m = struct.pack('<II', obj, (8 + len(body)) << 16 | opcode) + body
+        m = wl_message(obj, opcode, *args)
         self.out += b'\x00' + struct.pack('<H', len(m)) + m
         self.out += bytes([len(fds)]) + b''.join(fds)
         return self
@@ -102,5 +97,4 @@ SEEDS = {
 }
 
 if __name__ == '__main__':
-    from seedfile import write_seeds
     write_seeds(SEEDS, 'fuzz/seeds/guest')

@@ -10,6 +10,8 @@ comment.
 """
 import struct
 
+from seedfile import wl_message, write_seeds
+
 BLOB, WRITE_PIPE, READ_PIPE, SYNC, EVENT, SOCKET = 0, 1, 2, 3, 4, 5  # type selectors
 FRESH, AGAIN = 0, 1                                                  # id selectors
 SIZE_0, SIZE_PAGE, SIZE_SMALL = 0, 1, 5
@@ -22,15 +24,7 @@ def setup(old=False, pipes=0, hostile=False, small_pipes=False,
                   | (16 if small_pipes else 0) | (32 if pipes_closed else 0)])
 
 
-def wl(obj, opcode, *args):
-    body = b''
-    for a in args:
-        if isinstance(a, str):
-            s = a.encode() + b'\0'
-            body += struct.pack('<I', len(s)) + s + b'\0' * (-len(s) % 4)
-        else:
-            body += struct.pack('<I', a)
-    return struct.pack('<II', obj, (8 + len(body)) << 16 | opcode) + body
+wl = wl_message
 
 
 def receive(data, ids=(), n=28):
@@ -86,5 +80,4 @@ SEEDS = {
 }
 
 if __name__ == '__main__':
-    from seedfile import write_seeds
     write_seeds(SEEDS, 'fuzz/seeds/xdomain')

@@ -1,5 +1,6 @@
 """What the fuzz/make-*-seeds.py scripts share: writing their seeds."""
 import os
+import struct
 import sys
 
 
@@ -11,3 +12,15 @@ def write_seeds(seeds, default_outdir):
         with open(os.path.join(outdir, name), 'wb') as f:
             f.write(bytes(data))
         print(f'{outdir}/{name}: {len(data)} bytes')
+
+
+def wl_message(obj, opcode, *args):
+    """A Wayland message: ints (negative ones signed) and strings."""
+    body = b''
+    for a in args:
+        if isinstance(a, str):
+            s = a.encode() + b'\0'
+            body += struct.pack('<I', len(s)) + s + b'\0' * (-len(s) % 4)
+        else:
+            body += struct.pack('<i' if a < 0 else '<I', a)
+    return struct.pack('<II', obj, (8 + len(body)) << 16 | opcode) + body
