@@ -455,8 +455,11 @@ run_commits(struct bench *b)
 	free(start);
 
 	double sum = 0;
-	for (int i = 0; i < b->frames; i++)
+	int over_half_ms = 0;
+	for (int i = 0; i < b->frames; i++) {
 		sum += lat[i];
+		over_half_ms += lat[i] > 0.5;
+	}
 	qsort(lat, (size_t)b->frames, sizeof *lat, compare_double);
 
 	long hz = sysconf(_SC_CLK_TCK);
@@ -464,12 +467,13 @@ run_commits(struct bench *b)
 	       "configured=%dx%d median_ms=%.4f p90_ms=%.4f mean_ms=%.4f "
 	       "min_ms=%.4f max_ms=%.4f client_cpu_ms_per_frame=%.4f "
 	       "draw_ms_per_frame=%.4f release_waits=%d release_wait_ms=%.3f "
-	       "wall_ms=%.1f",
+	       "wall_ms=%.1f over_half_ms_pct=%.2f",
 	       b->mode == MODE_FULL ? "full" : "small", b->frames, b->warmup,
 	       b->nbuffers, b->width, b->height, b->window->width, b->window->height,
 	       lat[b->frames / 2], percentile(lat, b->frames, 0.9),
 	       sum / b->frames, lat[0], lat[b->frames - 1], cpu / b->frames,
-	       draw_sum / b->frames, waits, wait_sum, wall);
+	       draw_sum / b->frames, waits, wait_sum, wall,
+	       100.0 * over_half_ms / b->frames);
 	for (int i = 0; i < b->nwatches; i++) {
 		struct watch *w = &b->watches[i];
 		printf(" %s_pids=%d %s_stat_cpu_ms_per_frame=%.4f", w->name,
