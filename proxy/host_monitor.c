@@ -20,10 +20,12 @@
 
 /*
  * Ownership: the server owns the monitor (server.c); the monitor owns its
- * host connection, its fd source and its two timers.  At start-up the
- * first answer is awaited (before READY=1 nothing is served); afterwards a
- * retry is a probe: a wl_display.sync whose done event, or the probe
- * timeout, or the end of the connection decides, while the loop runs.
+ * host connection, its fd source and its two timers.  Every question to
+ * the host is a probe: a wl_display.sync whose done event, or the end of
+ * the connection, or (on a retry) the probe timeout decides, while the
+ * loop runs.  The start-up probe has no timeout: main serves nothing
+ * before the host has answered once (no READY=1), however long that takes,
+ * as a service manager's start timeout expects.
  */
 struct host_monitor {
 	struct wlgp_server *server;
@@ -31,8 +33,9 @@ struct host_monitor {
 	struct wl_event_source *fd_source;
 	struct wl_event_source *retry_timer;
 	struct wl_event_source *probe_timer;
-	struct wl_callback *probe; /* the sync of a retry, until answered */
+	struct wl_callback *probe; /* the sync of a probe, until answered */
 	bool hung; /* the last probe found a host that does not answer */
+	enum host_monitor_start start;
 };
 
 static void
@@ -59,14 +62,33 @@ retry_later(struct host_monitor *m, const char *why)
 	wl_event_source_timer_update(m->retry_timer, RETRY_MS);
 }
 
+/* Reads and dispatches what the host sent, never waiting: the loop saw
+ * the fd readable (wl_display_dispatch would also flush and poll). */
+static int
+read_host_events(struct wl_display *host)
+{
+	while (wl_display_prepare_read(host) != 0) {
+		if (wl_display_dispatch_pending(host) < 0)
+			return -1;
+	}
+	if (wl_display_read_events(host) < 0)
+		return -1;
+	return wl_display_dispatch_pending(host);
+}
+
 static int
 handle_host_fd(int fd, uint32_t mask, void *data)
 {
 	struct host_monitor *m = data;
 	/* The monitor sends nothing but its probe, so anything readable is
 	 * the probe's answer, harmless events or the end of the connection. */
-	if (wl_display_dispatch(m->host) >= 0)
+	if (read_host_events(m->host) >= 0)
 		return 0;
+	if (m->start == HOST_MONITOR_STARTING) {
+		m->start = HOST_MONITOR_FAILED;
+		monitor_disconnect(m);
+		return 0;
+	}
 	if (m->probe) {
 		char why[512];
 		snprintf(why, sizeof(why), "%s closed the connection without "
@@ -117,6 +139,10 @@ handle_probe_done(void *data, struct wl_callback *callback, uint32_t serial)
 	m->probe = NULL;
 	m->hung = false;
 	wl_event_source_timer_update(m->probe_timer, 0);
+	if (m->start == HOST_MONITOR_STARTING) {
+		m->start = HOST_MONITOR_ANSWERED;
+		return;
+	}
 	wlgp_info("host compositor %s is back; serving clients again",
 		  m->server->channel->host_name);
 }
@@ -136,6 +162,20 @@ handle_probe_timeout(void *data)
 	return 0;
 }
 
+/* A round trip proves a Wayland compositor answers, not just a socket; its
+ * answer comes through handle_host_fd.  The sync is a few bytes on an idle
+ * connection: the flush never finds the socket full. */
+static bool
+send_probe(struct host_monitor *m)
+{
+	m->probe = wl_display_sync(m->host);
+	if (!m->probe)
+		return false;
+	wl_callback_add_listener(m->probe, &probe_listener, m);
+	wl_display_flush(m->host);
+	return true;
+}
+
 static int
 handle_retry(void *data)
 {
@@ -146,15 +186,10 @@ handle_retry(void *data)
 		retry_later(m, err);
 		return 0;
 	}
-	/* A round trip proves a Wayland compositor answers, not just a
-	 * socket; its answer comes through handle_host_fd. */
-	m->probe = wl_display_sync(m->host);
-	if (!m->probe) {
+	if (!send_probe(m)) {
 		retry_later(m, "out of memory");
 		return 0;
 	}
-	wl_callback_add_listener(m->probe, &probe_listener, m);
-	wl_display_flush(m->host);
 	wl_event_source_timer_update(m->probe_timer, PROBE_MS);
 	return 0;
 }
@@ -176,15 +211,19 @@ host_monitor_create(struct wlgp_server *server, char *err, size_t errlen)
 		host_monitor_destroy(m);
 		return NULL;
 	}
-	/* Start-up: nothing is served yet (no READY=1), so the first answer
-	 * is simply awaited. */
-	if (wl_display_roundtrip(m->host) < 0) {
-		snprintf(err, errlen, "the host compositor at %s did not answer",
-			 server->channel->host_name);
+	if (!send_probe(m)) {
+		snprintf(err, errlen, "out of memory");
 		host_monitor_destroy(m);
 		return NULL;
 	}
+	m->start = HOST_MONITOR_STARTING;
 	return m;
+}
+
+enum host_monitor_start
+host_monitor_start_state(const struct host_monitor *m)
+{
+	return m->start;
 }
 
 bool

@@ -62,6 +62,27 @@ take_socket(struct listen_socket *ls, const struct channel *channel,
 	return 1;
 }
 
+/* Nothing is served before the host has answered once: a guest would only
+ * wait on a host that may never answer.  The loop runs meanwhile, so a
+ * SIGTERM ends the wait; there is no time limit (the service manager's
+ * start timeout is the one that applies).  False if the proxy must end. */
+static bool
+await_host_answer(struct wlgp_server *server, struct host_monitor *monitor)
+{
+	if (host_monitor_start_state(monitor) == HOST_MONITOR_STARTING)
+		wlgp_debug("waiting for the host compositor %s to answer",
+			   server->channel->host_name);
+	while (!server->quit &&
+	       host_monitor_start_state(monitor) == HOST_MONITOR_STARTING)
+		wlgp_server_dispatch(server, -1);
+	if (host_monitor_start_state(monitor) == HOST_MONITOR_FAILED) {
+		wlgp_err("the host compositor at %s did not answer",
+			 server->channel->host_name);
+		return false;
+	}
+	return !server->quit;
+}
+
 static void
 log_transport_choice(const char *fmt, va_list ap)
 {
@@ -148,12 +169,20 @@ main(int argc, char **argv)
 		wlgp_err("out of memory for --trace");
 		goto out;
 	}
+	sigterm = wl_event_loop_add_signal(server->loop, SIGTERM,
+					   handle_quit_signal, server);
+	sigint = wl_event_loop_add_signal(server->loop, SIGINT,
+					  handle_quit_signal, server);
 	monitor = host_monitor_create(server, err, sizeof(err));
 	if (!monitor) {
 		wlgp_err("%s", err);
 		goto out;
 	}
 	server->monitor = monitor;
+	if (!await_host_answer(server, monitor)) {
+		status = server->quit ? EXIT_SUCCESS : EXIT_FAILURE;
+		goto out;
+	}
 	if (!activated && listen_socket_open(&ls, opts.socket, err, sizeof(err)) < 0) {
 		wlgp_err("%s", err);
 		goto out;
@@ -172,10 +201,6 @@ main(int argc, char **argv)
 		xd.path_fd = xd.abstract_fd = -1; /* xwl's now */
 		xd.own_lock = xd.own_path = false;
 	}
-	sigterm = wl_event_loop_add_signal(server->loop, SIGTERM,
-					   handle_quit_signal, server);
-	sigint = wl_event_loop_add_signal(server->loop, SIGINT,
-					  handle_quit_signal, server);
 
 	wlgp_info("listening on %s%s, relaying to %s over the %s transport",
 		  ls.path, activated ? " (passed by systemd)" : "",

@@ -4,6 +4,7 @@ import os
 import re
 import signal
 import socket
+import time
 
 import wlgp
 
@@ -87,5 +88,37 @@ def test_hung_host_does_not_hold_up_the_proxy(wl, host):
         assert not orphan.timed_out, \
             "a client hangs while the host is hung:\n" + orphan.describe()
         assert proxy.alive(), proxy.describe()
+    finally:
+        silent.close()
+
+
+def test_sigterm_while_the_host_has_not_answered(wl):
+    """At start-up the proxy serves nothing until the host compositor has
+    answered once, however long that takes (a service manager's start
+    timeout bounds it), but it keeps its event loop running meanwhile: a
+    SIGTERM ends it at once and cleanly, as it does a serving proxy."""
+    host_path = wl.runtime_dir / "silent-host"
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(str(host_path))
+    silent.listen(4)
+    try:
+        name = wl.unique("guest")
+        proxy = wl.spawn_proxy(wl.proxy_argv(name, str(host_path)), expect_exit=0)
+        # The proxy (or, on the devices, the emulated host for it) connects
+        # and asks; the answer never comes.
+        silent.settimeout(15)
+        conn, _ = silent.accept()
+        conn.settimeout(15)
+        assert conn.recv(4096), "the proxy hung up on the host without asking"
+        time.sleep(0.5)
+        assert proxy.alive(), proxy.describe()
+        assert not os.path.exists(wlgp.socket_path(wl.runtime_dir, name)), \
+            "the proxy listens for guests before the host answered:\n" + proxy.describe()
+
+        proxy.signal_group(signal.SIGTERM)
+        rc = proxy.wait(5)
+        assert rc == 0, "SIGTERM while waiting for the host:\n" + proxy.describe()
+        assert "received SIGTERM, shutting down" in proxy.stderr(), proxy.describe()
+        conn.close()
     finally:
         silent.close()
