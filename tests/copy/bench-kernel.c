@@ -12,14 +12,19 @@
  * alike.  The last line is the whole frame as one contiguous piece.
  * With destinations 1 the destination stays cached (a small damage
  * rectangle copied again and again into the same host buffer).
+ * With idle_us the thread sleeps that long between rewriting the source
+ * and the copy, as the proxy waits in epoll for the client's commit: on a
+ * VM the streaming kernels lose far more to that pause than memcpy does
+ * (README, Performance).
  *
- * Usage: bench-kernel [iterations [destinations]]   (default 100 8)
+ * Usage: bench-kernel [iterations [destinations [idle_us]]]   (default 100 8 0)
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "copy_kernel.h"
 
@@ -67,6 +72,7 @@ main(int argc, char *argv[])
 					  4096, 6144, 7680, FRAME };
 	int iterations = argc > 1 ? atoi(argv[1]) : 100;
 	int dests = argc > 2 ? atoi(argv[2]) : MAX_DESTS;
+	int idle_us = argc > 3 ? atoi(argv[3]) : 0;
 	const struct copy_kernel *k[MAX_KERNELS];
 	size_t nk = copy_kernels_available(k, MAX_KERNELS);
 	uint8_t *src = aligned_alloc(64, FRAME), *dst[MAX_DESTS];
@@ -92,6 +98,8 @@ main(int argc, char *argv[])
 		for (int i = -3; i < iterations; i++) {
 			for (size_t j = 0; j < nk; j++, turn++) {
 				memset(src, (i + (int)j) & 0xff, FRAME);
+				if (idle_us > 0)
+					usleep((useconds_t)idle_us);
 				double t0 = now();
 				copy_rows(k[j], dst[turn % dests], src, lengths[l]);
 				if (i >= 0)
