@@ -13,9 +13,11 @@
  * With destinations 1 the destination stays cached (a small damage
  * rectangle copied again and again into the same host buffer).
  * With idle_us the thread sleeps that long between rewriting the source
- * and the copy, as the proxy waits in epoll for the client's commit: on a
- * VM the streaming kernels lose far more to that pause than memcpy does
- * (README, Performance).
+ * and the copy: a client draws a frame over milliseconds before it
+ * commits, and by the time the proxy copies, much of the source has left
+ * the shared caches (spinning instead of sleeping loses the same on the
+ * development VM, so it is the time, not the CPU's idling).  The streaming
+ * kernels lose more to that than memcpy does (README, Performance).
  *
  * Usage: bench-kernel [iterations [destinations [idle_us]]]   (default 100 8 0)
  */
