@@ -1,9 +1,11 @@
 """Real toolkit apps through the proxy, the shield on: GTK4 (gtk4-demo), Qt 5
-(a qtbase5-examples program on qtwayland5) and Firefox (firefox-esr, native
-Wayland).  Each app runs first directly on
+(a qtbase5-examples program on qtwayland5, its Wayland platform plugin) and
+Firefox (firefox-esr, native Wayland).  Each app runs first directly on
 weston (the oracle), then through the proxy on the same weston; what it
 puts on the host's screen must be the same picture, and neither the app,
-the proxy nor weston may report a protocol error."""
+the proxy nor weston may report a protocol error.  The Qt app also runs on
+weston with a seat (on Xvfb), taking a click and keys and opening a popup:
+there each run gets a fresh weston, and the screens must be equal."""
 
 import re
 import time
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import seat_host
 import wlgp
 
 BG = bytes(wlgp.BACKGROUND_RGB)
@@ -24,8 +27,12 @@ PROTOCOL_ERROR_RE = re.compile(
     r"Error flushing display|wl_display@1: error|Broken pipe", re.I)
 
 
-def window_box(shot):
-    """(x0, y0, x1, y1) of what is not background, or None."""
+def window_box(shot, empty=None):
+    """(x0, y0, x1, y1) of what is not background, or None.  empty: a
+    screenshot of the same screen without windows, whose pixels (a
+    pointer drawn by the host) do not count where they are unchanged."""
+    if empty is not None:
+        shot = without(shot, empty)
     width, height, rgb = shot
     stride = width * 3
     rows = [y for y in range(height)
@@ -46,21 +53,38 @@ def window_box(shot):
     return x0, rows[0], x1, rows[-1] + 1
 
 
+def without(shot, empty):
+    """shot with background wherever it equals empty."""
+    width, height, rgb = shot
+    assert empty[:2] == (width, height)
+    out = bytearray(rgb)
+    base = empty[2]
+    stride = width * 3
+    for y in range(height):
+        row = slice(y * stride, (y + 1) * stride)
+        if base[row] == BG * width:
+            continue
+        for i in range(y * stride, (y + 1) * stride, 3):
+            if rgb[i:i + 3] == base[i:i + 3]:
+                out[i:i + 3] = BG
+    return width, height, bytes(out)
+
+
 def crop(shot, box):
     width, _height, rgb = shot
     x0, y0, x1, y1 = box
     return [rgb[(y * width + x0) * 3:(y * width + x1) * 3] for y in range(y0, y1)]
 
 
-def settled_window(wl, host, app, min_size, timeout):
+def settled_window(wl, host, app, min_size, timeout, empty=None):
     """The app's window once it is drawn and two screenshots a second
-    apart agree: (shot, box)."""
+    apart agree: (shot, box).  empty: as for window_box."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         assert app.alive(), "the app exited:\n" + app.describe()
         shot = wl.screenshot(host)
-        box = window_box(shot)
+        box = window_box(shot, empty)
         big = box and box[2] - box[0] >= min_size[0] and box[3] - box[1] >= min_size[1]
         if big and last and last[1] == box and last[0][2] == shot[2]:
             return shot, box
@@ -160,10 +184,13 @@ QT5_EXAMPLE = Path("/usr/lib/x86_64-linux-gnu/qt5/examples/widgets/painting/"
 QT5_CANVAS_WHITE = bytes((0xff, 0xff, 0xff))
 
 
+# QT_QPA_PLATFORM=wayland names only the Wayland plugin (no xcb fallback):
+# without qtwayland5 the app exits and the test fails.
+QT5_ENV = {"QT_QPA_PLATFORM": "wayland", "QT_ACCESSIBILITY": "0", "NO_AT_BRIDGE": "1"}
+
+
 def test_qt5_widgets_through_proxy(wl, host):
-    # QT_QPA_PLATFORM=wayland names only the Wayland plugin (no xcb
-    # fallback): without qtwayland5 the app exits and the test fails.
-    env = {"QT_QPA_PLATFORM": "wayland", "QT_ACCESSIBILITY": "0", "NO_AT_BRIDGE": "1"}
+    env = QT5_ENV
     assert QT5_EXAMPLE.exists(), f"{QT5_EXAMPLE} missing (package qtbase5-examples)"
 
     def argv_for(tag):
@@ -179,6 +206,102 @@ def test_qt5_widgets_through_proxy(wl, host):
     assert counts.get(QT5_CANVAS_WHITE, 0) >= 20000, "no white canvas"
     greens = sum(1 for (r, g, b) in counts if g > 2 * max(r, b) + 32)
     assert greens >= 64, f"only {greens} shades of green: no gradient-filled shapes"
+
+
+# Where basicdrawing's Shape combo box lies in its window (the box
+# window_box finds, Qt's title bar included) on the seat host's 640x480
+# output: Qt lays the window out shorter there than on the 1280x720
+# headless host.
+QT5_SHAPE_COMBO = (167, 241)
+
+
+def settled_screen(wl, host, app, ready, what, timeout=20):
+    """The host's screen once ready(shot) holds and two screenshots half a
+    second apart agree."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        assert app.alive(), "the app exited:\n" + app.describe()
+        shot = wl.screenshot(host)
+        if ready(shot):
+            if last == shot:
+                return shot
+            last = shot
+        else:
+            last = None
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {timeout} s:\n" + app.describe())
+
+
+def qt5_combo_session(wl, tag, env):
+    """basicdrawing on a fresh weston with a seat, directly or through the
+    proxy: a click opens the Shape combo's popup (an xdg_popup with a
+    grab), Down Down Return picks the shape two below Polygon.  Returns
+    the host's screen at each step and the window's box."""
+    host = seat_host.start_weston_x11(wl)
+    painted = None
+
+    def background_painted():
+        nonlocal painted
+        painted = wl.screenshot(host)
+        w, h, rgb = painted
+        return all(rgb[(y * w + x) * 3:(y * w + x) * 3 + 3] == BG
+                   for x, y in ((1, 1), (w - 2, 1), (1, h - 2), (w - 2, h - 2), (w // 2, h // 2)))
+    assert wlgp.wait_until(background_painted, 15, 0.3), "the seat host never painted its background"
+    # weston draws its pointer on the empty screen (at 100,100 until the
+    # pointer moves): the window's box leaves out what the empty screen showed.
+    empty = painted
+    proxy = wl.start_proxy(host) if tag == "proxied" else None
+    app = wl.client([str(QT5_EXAMPLE)], proxy or host, name=f"qt5-basicdrawing-{tag}",
+                    env=env)
+    first, box = settled_window(wl, host, app, (300, 250), 30, empty)
+
+    origin = seat_host.xdotool(host.x_display, "getwindowgeometry", host.x_window).stdout
+    ox, oy = map(int, re.search(r"Position: (-?\d+),(-?\d+)", origin).groups())
+    seat_host.xdotool(host.x_display, "mousemove", str(ox + box[0] + QT5_SHAPE_COMBO[0]),
+                      str(oy + box[1] + QT5_SHAPE_COMBO[1]))
+    seat_host.xdotool(host.x_display, "click", "1")
+    # The popup's list reaches below the window.
+    popup = settled_screen(wl, host, app, lambda shot: window_box(shot, empty)[3] > box[3],
+                           f"{tag}: no popup below the window after clicking its Shape combo")
+    seat_host.type_keys(host, "Down", "Down", "Return")
+    picked = settled_screen(
+        wl, host, app,
+        lambda shot: window_box(shot, empty) == box and crop(shot, box) != crop(first, box),
+        f"{tag}: the popup stayed open or the canvas did not change after Down Down Return")
+    time.sleep(0.5)
+    alive = app.alive()
+    app.stop()
+    assert alive, f"{tag}: the app exited:\n" + app.describe()
+    assert not protocol_errors(app.stderr()), app.describe()
+    if proxy:
+        refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
+        assert not refused, f"the shield refused the app: {refused}"
+        assert not protocol_errors(proxy.stderr()), proxy.describe()
+        assert proxy.alive(), proxy.describe()
+    assert host.alive(), host.describe()
+    assert not protocol_errors(host.stderr()), host.describe()
+    return box, [first, popup, picked]
+
+
+def test_qt5_popup_and_keys_through_proxy(wl):
+    """On weston with a seat, Qt 5 gets pointer and keyboard input, opens an
+    xdg_popup and draws its focused title bar, its cursor and the popup:
+    each screen through the proxy must equal, byte for byte, the screen of
+    the same session directly on a fresh weston of the same setup (which
+    places the first window at the same spot)."""
+    missing = seat_host.missing_tools()
+    if missing:
+        pytest.fail(f"missing tools for the seat tests: {missing}", pytrace=False)
+    assert QT5_EXAMPLE.exists(), f"{QT5_EXAMPLE} missing (package qtbase5-examples)"
+    want_box, want = qt5_combo_session(wl, "direct", QT5_ENV)
+    got_box, got = qt5_combo_session(wl, "proxied", QT5_ENV)
+    assert got_box == want_box, f"window at {got_box} through the proxy, {want_box} directly"
+    for step, w, g in zip(("mapped", "popup open", "shape picked"), want, got):
+        assert w[:2] == g[:2], f"{step}: screen size {g[:2]} through the proxy, {w[:2]} directly"
+        differ = sum(1 for i in range(0, len(w[2]), 3) if w[2][i:i + 3] != g[2][i:i + 3])
+        assert differ == 0, \
+            f"{step}: {differ} of {len(w[2]) // 3} pixels differ from the direct run"
 
 
 PAGE = """<!doctype html><html><body style="margin:0;background:#3366cc">
