@@ -233,12 +233,11 @@ def settled_screen(wl, host, app, ready, what, timeout=20):
     raise AssertionError(f"{what}: not within {timeout} s:\n" + app.describe())
 
 
-def qt5_combo_session(wl, tag, env):
-    """basicdrawing on a fresh weston with a seat, directly or through the
-    proxy: a click opens the Shape combo's popup (an xdg_popup with a
-    grab), Down Down Return picks the shape two below Polygon.  Returns
-    the host's screen at each step and the window's box."""
-    host = seat_host.start_weston_x11(wl)
+def empty_screen(wl, host):
+    """The screen of a weston with a seat once it has painted its
+    background (right after start its window in Xvfb is still black).
+    weston draws its pointer on it (at 100,100 until the pointer moves):
+    pass it to window_box as `empty`."""
     painted = None
 
     def background_painted():
@@ -248,9 +247,16 @@ def qt5_combo_session(wl, tag, env):
         return all(rgb[(y * w + x) * 3:(y * w + x) * 3 + 3] == BG
                    for x, y in ((1, 1), (w - 2, 1), (1, h - 2), (w - 2, h - 2), (w // 2, h // 2)))
     assert wlgp.wait_until(background_painted, 15, 0.3), "the seat host never painted its background"
-    # weston draws its pointer on the empty screen (at 100,100 until the
-    # pointer moves): the window's box leaves out what the empty screen showed.
-    empty = painted
+    return painted
+
+
+def qt5_combo_session(wl, tag, env):
+    """basicdrawing on a fresh weston with a seat, directly or through the
+    proxy: a click opens the Shape combo's popup (an xdg_popup with a
+    grab), Down Down Return picks the shape two below Polygon.  Returns
+    the host's screen at each step and the window's box."""
+    host = seat_host.start_weston_x11(wl)
+    empty = empty_screen(wl, host)
     proxy = wl.start_proxy(host) if tag == "proxied" else None
     app = wl.client([str(QT5_EXAMPLE)], proxy or host, name=f"qt5-basicdrawing-{tag}",
                     env=env)
