@@ -254,7 +254,18 @@ def qt5_combo_session(wl, tag, env):
     """basicdrawing on a fresh weston with a seat, directly or through the
     proxy: a click opens the Shape combo's popup (an xdg_popup with a
     grab), Down Down Return picks the shape two below Polygon.  Returns
-    the host's screen at each step and the window's box."""
+    the window's box and the host's screen with the popup open and after
+    the pick.
+
+    Not the screen right after mapping: when weston activates the window
+    after Qt's last commit, Qt 5.15 repaints its title bar as active into
+    the buffer the host still holds and sends the damage without a commit.
+    weston's pixman renderer reads that shm buffer as it is and shows the
+    active title bar; the proxy copies at commit, so the host keeps the
+    committed, inactive one until Qt commits again (4 of 34 runs of
+    qtbase5-examples' menus through the proxy on virtwl, with Qt's own
+    WAYLAND_DEBUG log showing the damage and no commit).  The click's
+    repaint commits, carrying that damage along."""
     host = seat_host.start_weston_x11(wl)
     empty = empty_screen(wl, host)
     proxy = wl.start_proxy(host) if tag == "proxied" else None
@@ -287,13 +298,13 @@ def qt5_combo_session(wl, tag, env):
         assert proxy.alive(), proxy.describe()
     assert host.alive(), host.describe()
     assert not protocol_errors(host.stderr()), host.describe()
-    return box, [first, popup, picked]
+    return box, [popup, picked]
 
 
 def test_qt5_popup_and_keys_through_proxy(wl):
     """On weston with a seat, Qt 5 gets pointer and keyboard input, opens an
     xdg_popup and draws its focused title bar, its cursor and the popup:
-    each screen through the proxy must equal, byte for byte, the screen of
+    the screens through the proxy must equal, byte for byte, the screens of
     the same session directly on a fresh weston of the same setup (which
     places the first window at the same spot)."""
     missing = seat_host.missing_tools()
@@ -303,7 +314,7 @@ def test_qt5_popup_and_keys_through_proxy(wl):
     want_box, want = qt5_combo_session(wl, "direct", QT5_ENV)
     got_box, got = qt5_combo_session(wl, "proxied", QT5_ENV)
     assert got_box == want_box, f"window at {got_box} through the proxy, {want_box} directly"
-    for step, w, g in zip(("mapped", "popup open", "shape picked"), want, got):
+    for step, w, g in zip(("popup open", "shape picked"), want, got):
         assert w[:2] == g[:2], f"{step}: screen size {g[:2]} through the proxy, {w[:2]} directly"
         differ = sum(1 for i in range(0, len(w[2]), 3) if w[2][i:i + 3] != g[2][i:i + 3])
         assert differ == 0, \
