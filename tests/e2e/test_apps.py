@@ -1,6 +1,7 @@
 """Real toolkit apps through the proxy, the shield on: GTK4 (gtk4-demo), Qt 5
-(a qtbase5-examples program on qtwayland5, its Wayland platform plugin) and
-Firefox (firefox-esr, native Wayland).  Each app runs first directly on
+(a qtbase5-examples program on qtwayland5, its Wayland platform plugin),
+Qt 6 (a pyqt6-examples program on qt6-wayland) and Firefox (firefox-esr,
+native Wayland).  Each app runs first directly on
 weston (the oracle), then through the proxy on the same weston; what it
 puts on the host's screen must be the same picture, and neither the app,
 the proxy nor weston may report a protocol error.  The Qt app also runs on
@@ -206,6 +207,31 @@ def test_qt5_widgets_through_proxy(wl, host):
     assert counts.get(QT5_CANVAS_WHITE, 0) >= 20000, "no white canvas"
     greens = sum(1 for (r, g, b) in counts if g > 2 * max(r, b) + 32)
     assert greens >= 64, f"only {greens} shades of green: no gradient-filled shapes"
+
+
+# Qt 6 (qt6-wayland): Debian 12 ships its widget examples only as PyQt6's
+# (pyqt6-examples).  configdialog is a static dialog: a list of three
+# icons beside a form, nothing animated; on the seatless host no caret
+# blinks and the title bar stays inactive (three screenshots 2.5 s apart
+# were byte-identical).
+QT6_EXAMPLE = Path("/usr/share/doc/pyqt6-examples/examples/dialogs/configdialog/configdialog.py")
+
+
+def test_qt6_widgets_through_proxy(wl, host):
+    assert QT6_EXAMPLE.exists(), f"{QT6_EXAMPLE} missing (package pyqt6-examples)"
+
+    def argv_for(tag):
+        # Debian's python3, which has python3-pyqt6, not whichever python3
+        # comes first on PATH.
+        return "qt6-configdialog" if tag == "name" else ["/usr/bin/python3", str(QT6_EXAMPLE)]
+
+    # Every pixel, as for Qt 5's basicdrawing.
+    got = run_direct_then_proxied(wl, host, argv_for, QT5_ENV, (400, 300), 30, min_equal=1.0)
+    # The dialog itself: its white icon list and its three shaded icons
+    # (26295 white pixels and 3063 colours measured).
+    counts = colour_counts(got)
+    assert counts.get(QT5_CANVAS_WHITE, 0) >= 20000, "no white icon list"
+    assert len(counts) >= 1000, f"only {len(counts)} colours: no icons"
 
 
 # Where basicdrawing's Shape combo box lies in its window (the box
