@@ -17,7 +17,8 @@ BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
 HOST_PKGS="weston wayland-utils xwayland"
 TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
   foot x11-apps xterm imagemagick waypipe systemd man-db sway libtsan2
-  x11-utils gtk-3-examples gtk-4-examples firefox-esr qtbase5-examples mesa-utils wmctrl xclip
+  x11-utils gtk-3-examples gtk-4-examples firefox-esr qtbase5-examples qtwayland5
+  pyqt6-examples qt6-wayland mesa-utils wmctrl xclip
   debhelper dpkg-dev lintian clang libclang-rt-14-dev"
 
 install_packages() {

@@ -1,7 +1,8 @@
 """Clipboard and primary selection through the proxy, both directions, with
 wl-copy / wl-paste on hosts with a real seat (seat_host.py): short text,
 UTF-8 text and a 32 MiB binary blob arrive byte-exact; a reader or writer
-that goes away mid-transfer costs nothing else.
+that goes away mid-transfer costs nothing else.  A Qt 5 app (qtwayland5)
+copies to and pastes from the host's clipboard through the proxy.
 
 The clipboard runs on weston (host B); the primary selection on sway on
 Xvfb, since weston 10 has none.  wl-copy forks and serves the selection in
@@ -22,6 +23,7 @@ import pytest
 
 import seat_host
 import wlgp
+from test_apps import QT5_ENV, empty_screen, settled_window
 
 BLOB_SIZE = 32 << 20
 UTF8_TEXT = "Grüße, 世界! Ωμέγα ≠ ∞ — 🙂 naïve café\nsecond line\ttab"
@@ -272,3 +274,54 @@ def test_many_pastes_at_once(wl, weston, tmp_path):
     for r, out in readers:
         assert r.wait(60) == 0, r.describe()
         check_same(out.read_bytes(), data, r.name)
+
+
+QT5_LINEEDITS = "/usr/lib/x86_64-linux-gnu/qt5/examples/widgets/widgets/lineedits/lineedits"
+
+
+def test_qt5_clipboard_both_ways(wl, weston, tmp_path):
+    """Qt 5 on its Wayland plugin, through the proxy: text typed into a
+    QLineEdit and copied with ctrl+c is what wl-paste reads on the host;
+    text wl-copy puts on the host's clipboard, pasted with ctrl+v and
+    copied back out, reads the same.  The oracle is the text itself: a
+    paste that never reached Qt would leave the first text in the line
+    edit, and copy that back."""
+    assert os.path.exists(QT5_LINEEDITS), f"{QT5_LINEEDITS} missing (package qtbase5-examples)"
+    empty = empty_screen(wl, weston)
+    proxy = wlgp.start_verbose_proxy(wl, weston)
+    app = wl.client([QT5_LINEEDITS], proxy, name="qt5-lineedits", env=QT5_ENV)
+    settled_window(wl, weston, app, (300, 250), 30, empty)
+
+    def host_clipboard_becomes(text):
+        seen = []
+
+        def arrived():
+            seen[:] = [paste(wl, weston, "text/plain")]
+            return seen[0] == text
+        assert wlgp.wait_until(arrived, 15, 0.5), \
+            f"the host's clipboard holds {seen}, not {text!r}:\n" + app.describe()
+
+    # The window opens with the focus on the echo mode combo box; Tab
+    # moves it to the echo line edit beside it.
+    seat_host.type_keys(weston, "Tab")
+    seat_host.type_text(weston, "typed into qt")
+    seat_host.type_keys(weston, "ctrl+a", "ctrl+c")
+    host_clipboard_becomes(b"typed into qt")
+
+    copy(wl, weston, b"copied on the host", "text/plain;charset=utf-8", tmp_path)
+    seat_host.type_keys(weston, "ctrl+a", "ctrl+v")
+    time.sleep(0.5)
+    seat_host.type_keys(weston, "ctrl+a", "ctrl+c")
+    host_clipboard_becomes(b"copied on the host")
+
+    assert app.alive(), app.describe()
+    assert proxy.alive(), proxy.describe()
+    # Qt's paste went through the proxy's wl_data_offer.receive, the host's
+    # reads through its wl_data_source.send, and each transfer ran to its end.
+    log = proxy.stderr()
+    receives = len(re.findall(r"wl_data_offer\.receive for client pid \d+: started", log))
+    sends = len(re.findall(r"wl_data_source\.send for client pid \d+: started", log))
+    done = len(re.findall(r"(?:receive|send) for client pid \d+: done after", log))
+    assert receives >= 1 and sends >= 2 and done == receives + sends, proxy.describe()
+    refused = [line for line in log.splitlines() if ": refused: " in line]
+    assert not refused, refused

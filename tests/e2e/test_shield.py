@@ -317,9 +317,12 @@ def test_pings_answered_through_the_shield(wl, proxy_bin):
     assert not refused, refused
 
 
-# (Qt5's Wayland platform plugin, qtwayland5, is not in the suite.)
+# foot and Qt 5's Wayland platform plugin (qtwayland5, with a static
+# qtbase5-examples program) both ask for server-side decorations.
 DECORATING_CLIENTS = [
     ("foot", ["foot", "--override=font=monospace:size=8", "sh", "-c", "sleep 30"], {}),
+    ("qt5", ["/usr/lib/x86_64-linux-gnu/qt5/examples/widgets/painting/basicdrawing/basicdrawing"],
+     {"QT_QPA_PLATFORM": "wayland", "QT_ACCESSIBILITY": "0", "NO_AT_BRIDGE": "1"}),
 ]
 
 
