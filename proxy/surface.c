@@ -93,20 +93,6 @@ handle_pending_buffer_destroy(struct wl_listener *listener, void *data)
 }
 
 static void
-handle_host_buffer_release(struct host_buffer *hb, void *data)
-{
-	struct surface_state *s = data;
-	for (unsigned i = 0; i < RING_MAX_BUFFERS; i++) {
-		if (s->buffers[i] == hb && ring_release(&s->ring, i))
-			break;
-	}
-	if (s->parked && !ring_is_full(&s->ring)) {
-		s->parked = false;
-		hold_resume(s->ro->client);
-	}
-}
-
-static void
 ring_destroy_host_buffer(void *data, unsigned index)
 {
 	struct surface_state *s = data;
@@ -193,6 +179,24 @@ arm_trim_timer(struct surface_state *s)
 		return; /* out of memory: buffers then live as long as the surface */
 	wl_event_source_timer_update(s->trim_timer, HOST_BUFFER_IDLE_MS);
 	s->trim_armed = true;
+}
+
+static void
+handle_host_buffer_release(struct host_buffer *hb, void *data)
+{
+	struct surface_state *s = data;
+	for (unsigned i = 0; i < RING_MAX_BUFFERS; i++) {
+		if (s->buffers[i] == hb && ring_release(&s->ring, i))
+			break;
+	}
+	/* A tick that found every buffer still held by the host did not
+	 * re-arm; a buffer the host gives back after the client's last
+	 * commit must still be found unused. */
+	arm_trim_timer(s);
+	if (s->parked && !ring_is_full(&s->ring)) {
+		s->parked = false;
+		hold_resume(s->ro->client);
+	}
 }
 
 /* How long a parked commit waits for the host to hand a buffer back. */

@@ -114,6 +114,23 @@ def protocol_errors(text):
     return [line for line in text.splitlines() if PROTOCOL_ERROR_RE.search(line)]
 
 
+def stop_app_checked(app, proxy, host, tag):
+    """Stops the app and checks that it lived to the end, and that neither
+    it, the proxy (None: a direct run) nor the host saw a protocol error or
+    a refusal."""
+    alive = app.alive()
+    app.stop()
+    assert alive, f"{tag}: the app exited:\n" + app.describe()
+    assert not protocol_errors(app.stderr()), app.describe()
+    if proxy:
+        refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
+        assert not refused, f"the shield refused the app: {refused}"
+        assert not protocol_errors(proxy.stderr()), proxy.describe()
+        assert proxy.alive(), proxy.describe()
+    assert host.alive(), host.describe()
+    assert not protocol_errors(host.stderr()), host.describe()
+
+
 def run_direct_then_proxied(wl, host, argv_for, env, min_size, timeout, min_equal=MIN_EQUAL):
     """argv_for(tag) gives the app's command line (tag: "direct" or
     "proxied", for per-run state such as a profile directory); min_equal:
@@ -317,17 +334,7 @@ def qt5_combo_session(wl, tag, env):
         lambda shot: window_box(shot, empty) == box and crop(shot, box) != crop(first, box),
         f"{tag}: the popup stayed open or the canvas did not change after Down Down Return")
     time.sleep(0.5)
-    alive = app.alive()
-    app.stop()
-    assert alive, f"{tag}: the app exited:\n" + app.describe()
-    assert not protocol_errors(app.stderr()), app.describe()
-    if proxy:
-        refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
-        assert not refused, f"the shield refused the app: {refused}"
-        assert not protocol_errors(proxy.stderr()), proxy.describe()
-        assert proxy.alive(), proxy.describe()
-    assert host.alive(), host.describe()
-    assert not protocol_errors(host.stderr()), host.describe()
+    stop_app_checked(app, proxy, host, tag)
     return box, [popup, picked]
 
 
@@ -421,17 +428,7 @@ def qt5_drag_session(wl, tag):
         without_title(shot, box)[2] != without_title(dragging, box)[2],
         f"{tag}: nothing changed after the drop")
     time.sleep(0.5)
-    alive = app.alive()
-    app.stop()
-    assert alive, f"{tag}: the app exited:\n" + app.describe()
-    assert not protocol_errors(app.stderr()), app.describe()
-    if proxy:
-        refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
-        assert not refused, f"the shield refused the app: {refused}"
-        assert not protocol_errors(proxy.stderr()), proxy.describe()
-        assert proxy.alive(), proxy.describe()
-    assert host.alive(), host.describe()
-    assert not protocol_errors(host.stderr()), host.describe()
+    stop_app_checked(app, proxy, host, tag)
     return box, [without_title(dragging, box), without_title(dropped, box)]
 
 
