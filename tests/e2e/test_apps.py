@@ -146,18 +146,7 @@ def run_direct_then_proxied(wl, host, argv_for, env, min_size, timeout, min_equa
     via = wl.client(argv_for("proxied"), proxy, name=f"{argv_for('name')}-proxied", env=env)
     got = settled_window(wl, host, via, min_size, timeout)
     time.sleep(1)
-    via_alive = via.alive()
-    via_errors = protocol_errors(via.stderr())
-    via.stop()
-
-    assert via_alive, "the app exited through the proxy:\n" + via.describe()
-    assert not via_errors, f"{via_errors}\n" + via.describe()
-    refused = [line for line in proxy.stderr().splitlines() if ": refused: " in line]
-    assert not refused, f"the shield refused the app: {refused}"
-    assert not protocol_errors(proxy.stderr()), proxy.describe()
-    assert proxy.alive(), proxy.describe()
-    assert host.alive(), host.describe()
-    assert not protocol_errors(host.stderr()), host.describe()
+    stop_app_checked(via, proxy, host, "through the proxy")
 
     (wx0, wy0, wx1, wy1), (gx0, gy0, gx1, gy1) = want[1], got[1]
     assert (wx1 - wx0, wy1 - wy0) == (gx1 - gx0, gy1 - gy0), \
