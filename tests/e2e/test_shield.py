@@ -15,6 +15,7 @@ import pytest
 
 import seat_host
 import wlgp
+from test_apps import QT5_ENV, QT5_EXAMPLE
 from test_trace import trace_lines
 
 CASES = [
@@ -321,8 +322,7 @@ def test_pings_answered_through_the_shield(wl, proxy_bin):
 # qtbase5-examples program) both ask for server-side decorations.
 DECORATING_CLIENTS = [
     ("foot", ["foot", "--override=font=monospace:size=8", "sh", "-c", "sleep 30"], {}),
-    ("qt5", ["/usr/lib/x86_64-linux-gnu/qt5/examples/widgets/painting/basicdrawing/basicdrawing"],
-     {"QT_QPA_PLATFORM": "wayland", "QT_ACCESSIBILITY": "0", "NO_AT_BRIDGE": "1"}),
+    ("qt5", [str(QT5_EXAMPLE)], QT5_ENV),
 ]
 
 
