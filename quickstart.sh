@@ -15,7 +15,7 @@ BUILD_PKGS="meson ninja-build pkg-config gcc libwayland-dev libwayland-bin
   wayland-protocols libxkbcommon-dev libpixman-1-dev libsystemd-dev libdrm-dev python3
   libxcb1-dev libxcb-composite0-dev libxcb-icccm4-dev libxcb-xfixes0-dev"
 HOST_PKGS="weston wayland-utils xwayland"
-TEST_PKGS="python3-pytest xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
+TEST_PKGS="python3-pytest python3-pytest-timeout xwayland xvfb xdotool wl-clipboard libxkbcommon-tools
   foot x11-apps xterm imagemagick waypipe systemd man-db sway libtsan2
   x11-utils gtk-3-examples gtk-4-examples firefox-esr qtbase5-examples qtwayland5
   pyqt6-examples qt6-wayland mesa-utils wmctrl xclip

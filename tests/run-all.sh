@@ -27,16 +27,22 @@ run_unit() { # NAME BUILD_DIR [env...]
 	cp "$dir/meson-logs/unit-$name.junit.xml" "$RESULTS/" 2>/dev/null
 }
 
+# A stage's bound, beside pytest-timeout's per-test one (pytest.ini): a
+# hang outside any test (collection, a session fixture, interpreter exit)
+# still ends the stage, and SIGINT makes pytest print where it was and write
+# its report.  An end-to-end run takes 8-11 minutes on two cores.
+STAGE_TIMEOUT=(timeout --signal=INT --kill-after=60 25m)
+
 run_e2e() { # NAME BUILD_DIR TRANSPORT [env...]
 	local name=$1 dir=$2 transport=$3; shift 3
 	echo "== $name: end-to-end tests on $transport"
-	env "$@" WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
+	"${STAGE_TIMEOUT[@]}" env "$@" WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
 		WLGP_TEST_CLIENTS_DIR="$PWD/$dir/tests/clients" \
 		WLGP_EMULATOR="$PWD/$dir/emulator/wl0-emulator" \
 		WLGP_VIRTGPU_EMULATOR="$PWD/$dir/emulator/virtgpu-emulator" \
 		WLGP_TRANSPORT="$transport" \
 		$PYTHON -m pytest -q -p no:cacheprovider tests/e2e \
-		--junitxml="$RESULTS/e2e-$name-$transport.xml"
+		--junitxml="$RESULTS/e2e-$name-$transport.xml" --durations=5
 }
 
 # The three transports' end-to-end runs of one build side by side: each
@@ -74,7 +80,7 @@ run_tsan() { # BUILD_DIR
 	# thread to check, and its premise (commits outrunning the host's
 	# releases until a commit is held back) does not hold for a proxy
 	# slowed 5-15x by TSan (seen once); the plain and ASan runs check it.
-	TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
+	"${STAGE_TIMEOUT[@]}" env TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" WL_GUEST_PROXY="$PWD/$dir/proxy/wl-guest-proxy" \
 		WLGP_TEST_CLIENTS_DIR="$PWD/$dir/tests/clients" \
 		WLGP_EMULATOR="$PWD/$dir/emulator/wl0-emulator" \
 		WLGP_TRANSPORT=direct \

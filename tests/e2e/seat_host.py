@@ -65,15 +65,17 @@ def start_xvfb(wl, timeout=10):
     """A private Xvfb on a free display number; returns its Proc with
     .x_display.  Other test runs may race for a number: on a clash Xvfb
     exits at once and the next free number is tried."""
-    candidates = [n for n in random.sample(range(100, 900), 60) if _display_free(n)]
+    # 100-199: the proxies' X displays of test_x11 take 200-899, so a
+    # runner's Xvfb never races another runner's proxy for a number (an
+    # xdotool that reached such a proxy's socket once hung for 10 s).
+    candidates = [n for n in random.sample(range(100, 200), 60) if _display_free(n)]
     for n in candidates:
         proc = wl.spawn("xvfb", ["Xvfb", f":{n}", "-screen", "0", "1024x768x24",
                                   "-nolisten", "tcp", "-noreset"], wl.base_env())
         sock = f"/tmp/.X11-unix/X{n}"
         deadline = time.monotonic() + timeout
         while proc.alive() and time.monotonic() < deadline:
-            if os.path.exists(sock) and xdotool(f":{n}", "getdisplaygeometry",
-                                                check=False).returncode == 0:
+            if os.path.exists(sock) and _answers(f":{n}"):
                 proc.x_display = f":{n}"
                 # The pointer starts in the middle of the screen, where a
                 # window at 0,0 would be mapped under it, and then never
@@ -85,6 +87,14 @@ def start_xvfb(wl, timeout=10):
             time.sleep(0.05)
         proc.stop()
     raise AssertionError("could not start Xvfb on any free display")
+
+
+def _answers(display):
+    try:
+        return xdotool(display, "getdisplaygeometry", check=False,
+                       timeout=2).returncode == 0
+    except subprocess.TimeoutExpired:
+        return False
 
 
 def xdotool(display, *args, check=True, timeout=10):

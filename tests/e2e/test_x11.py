@@ -41,6 +41,7 @@ def x_tools(proxy_bin):
 
 
 def free_display():
+    # 200-899: seat_host's Xvfb hosts take 100-199.
     for n in random.sample(range(200, 900), 100):
         if not (os.path.exists(f"/tmp/.X{n}-lock") or
                 os.path.exists(f"/tmp/.X11-unix/X{n}")):
