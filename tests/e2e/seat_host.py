@@ -28,7 +28,6 @@ set_selection, and the same window gives it one.
 
 import os
 import pwd
-import random
 import shutil
 import subprocess
 import tempfile
@@ -56,37 +55,32 @@ def missing_tools():
 # --------------------------------------------------------------------------
 # Xvfb
 
-def _display_free(n):
-    return not (os.path.exists(f"/tmp/.X{n}-lock") or
-                os.path.exists(f"/tmp/.X11-unix/X{n}"))
-
-
 def start_xvfb(wl, timeout=10):
-    """A private Xvfb on a free display number; returns its Proc with
-    .x_display.  Other test runs may race for a number: on a clash Xvfb
-    exits at once and the next free number is tried."""
-    # 100-199: the proxies' X displays of test_x11 take 200-899, so a
-    # runner's Xvfb never races another runner's proxy for a number (an
-    # xdotool that reached such a proxy's socket once hung for 10 s).
-    candidates = [n for n in random.sample(range(100, 200), 60) if _display_free(n)]
-    for n in candidates:
-        proc = wl.spawn("xvfb", ["Xvfb", f":{n}", "-screen", "0", "1024x768x24",
-                                  "-nolisten", "tcp", "-noreset"], wl.base_env())
-        sock = f"/tmp/.X11-unix/X{n}"
-        deadline = time.monotonic() + timeout
-        while proc.alive() and time.monotonic() < deadline:
-            if os.path.exists(sock) and _answers(f":{n}"):
-                proc.x_display = f":{n}"
-                # The pointer starts in the middle of the screen, where a
-                # window at 0,0 would be mapped under it, and then never
-                # gets an EnterNotify: weston's x11 backend takes the
-                # pointer's absolute position from that event alone (its
-                # motion is relative).  Park it outside.
-                xdotool(proc.x_display, "mousemove", "1023", "767")
-                return proc
-            time.sleep(0.05)
-        proc.stop()
-    raise AssertionError("could not start Xvfb on any free display")
+    """A private Xvfb; returns its Proc with .x_display.
+
+    Xvfb picks its display number itself (-displayfd: the first number
+    whose sockets it can bind, written to its stdout), so test runs side
+    by side never share one.  A number picked here from the free ones
+    could be taken by another run before Xvfb started: this Xvfb then
+    exited ("already active") while the other run's server answered for
+    it, and two westons shared one X server and its input focus (keys
+    typed for one test went to the other's window; seen under load)."""
+    proc = wl.spawn("xvfb", ["Xvfb", "-displayfd", "1", "-screen", "0",
+                              "1024x768x24", "-nolisten", "tcp", "-noreset"],
+                    wl.base_env())
+    n = int(proc.wait_for_output(r"^(\d+)$", timeout)[1])
+    deadline = time.monotonic() + timeout
+    while not _answers(f":{n}"):
+        if not proc.alive() or time.monotonic() > deadline:
+            raise AssertionError(f"Xvfb on :{n} does not answer:\n{proc.describe()}")
+        time.sleep(0.05)
+    proc.x_display = f":{n}"
+    # The pointer starts in the middle of the screen, where a window at
+    # 0,0 would be mapped under it, and then never gets an EnterNotify:
+    # weston's x11 backend takes the pointer's absolute position from that
+    # event alone (its motion is relative).  Park it outside.
+    xdotool(proc.x_display, "mousemove", "1023", "767")
+    return proc
 
 
 def _answers(display):

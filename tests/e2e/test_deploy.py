@@ -530,10 +530,7 @@ def test_socket_activation_host_that_never_answers(wl, proxy_bin, notify):
     the service stays 'activating' (README, troubleshooting); when that host
     hangs up, the proxy exits with the reason, never having been ready."""
     host_path = wl.runtime_dir / "silent-host"
-    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    silent.bind(str(host_path))
-    silent.listen(4)
-    try:
+    with wlgp.SilentHost(host_path) as silent:
         path = wl.runtime_dir / "wayland-silent"
         env = wl.base_env()
         env["NOTIFY_SOCKET"] = notify.path
@@ -544,14 +541,7 @@ def test_socket_activation_host_that_never_answers(wl, proxy_bin, notify):
 
         # The proxy connects and asks (wl_display, object 1): it is now
         # waiting for the answer that never comes.
-        silent.settimeout(15)
-        conn, _ = silent.accept()
-        conn.settimeout(15)
-        request = b""
-        while len(request) < 8:
-            chunk = conn.recv(4096)
-            assert chunk, "the proxy hung up on the host without asking anything"
-            request += chunk
+        request = silent.first_request(8)
         obj, size_opcode = struct.unpack("<II", request[:8])
         assert obj == 1 and size_opcode >> 16 >= 8, request[:16].hex()
         # A window for a READY=1 that does not wait for the host to arrive.
@@ -560,7 +550,6 @@ def test_socket_activation_host_that_never_answers(wl, proxy_bin, notify):
         assert not notify.sent("READY", "1"), \
             f"READY=1 while the host has not answered: {notify.messages}"
 
-        conn.close()
         silent.close()
         rc = proxy.wait(10)
         client.close()
@@ -568,5 +557,3 @@ def test_socket_activation_host_that_never_answers(wl, proxy_bin, notify):
         assert "did not answer" in proxy.stderr(), proxy.describe()
         assert not notify.sent("READY", "1"), \
             f"READY=1 from a proxy whose host never answered: {notify.messages}"
-    finally:
-        silent.close()

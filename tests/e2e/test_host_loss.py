@@ -3,7 +3,6 @@
 import os
 import re
 import signal
-import socket
 import time
 
 import wlgp
@@ -73,10 +72,7 @@ def test_hung_host_does_not_hold_up_the_proxy(wl, host):
     path = wlgp.socket_path(wl.runtime_dir, host.socket)
     if os.path.exists(path):
         os.unlink(path)
-    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    silent.bind(str(path))
-    silent.listen(64)
-    try:
+    with wlgp.SilentHost(path):
         # (on virtgpu the transport ends the context first: "without
         # answering")
         retry = (r"^wl-guest-proxy: debug: host compositor still unavailable: "
@@ -88,8 +84,6 @@ def test_hung_host_does_not_hold_up_the_proxy(wl, host):
         assert not orphan.timed_out, \
             "a client hangs while the host is hung:\n" + orphan.describe()
         assert proxy.alive(), proxy.describe()
-    finally:
-        silent.close()
 
 
 def test_sigterm_while_the_host_has_not_answered(wl):
@@ -98,18 +92,12 @@ def test_sigterm_while_the_host_has_not_answered(wl):
     timeout bounds it), but it keeps its event loop running meanwhile: a
     SIGTERM ends it at once and cleanly, as it does a serving proxy."""
     host_path = wl.runtime_dir / "silent-host"
-    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    silent.bind(str(host_path))
-    silent.listen(4)
-    try:
+    with wlgp.SilentHost(host_path) as silent:
         name = wl.unique("guest")
         proxy = wl.spawn_proxy(wl.proxy_argv(name, str(host_path)), expect_exit=0)
         # The proxy (or, on the devices, the emulated host for it) connects
         # and asks; the answer never comes.
-        silent.settimeout(15)
-        conn, _ = silent.accept()
-        conn.settimeout(15)
-        assert conn.recv(4096), "the proxy hung up on the host without asking"
+        silent.first_request()
         time.sleep(0.5)
         assert proxy.alive(), proxy.describe()
         assert not os.path.exists(wlgp.socket_path(wl.runtime_dir, name)), \
@@ -119,6 +107,3 @@ def test_sigterm_while_the_host_has_not_answered(wl):
         rc = proxy.wait(5)
         assert rc == 0, "SIGTERM while waiting for the host:\n" + proxy.describe()
         assert "received SIGTERM, shutting down" in proxy.stderr(), proxy.describe()
-        conn.close()
-    finally:
-        silent.close()

@@ -41,7 +41,7 @@ def x_tools(proxy_bin):
 
 
 def free_display():
-    # 200-899: seat_host's Xvfb hosts take 100-199.
+    # 200-899: seat_host's Xvfb hosts take the lowest free numbers (-displayfd).
     for n in random.sample(range(200, 900), 100):
         if not (os.path.exists(f"/tmp/.X{n}-lock") or
                 os.path.exists(f"/tmp/.X11-unix/X{n}")):
@@ -317,7 +317,8 @@ def test_x_display_lock_sockets_and_lazy_start(wl, host, x_tools):
     # Nothing started before an X client comes.
     time.sleep(0.5)
     assert "started Xwayland" not in proxy.stderr()
-    assert subprocess.run(["pgrep", "-f", f"Xwayland :{number} "]).returncode == 1
+    assert subprocess.run(["pgrep", "-f", f"Xwayland :{number} "],
+                          timeout=10).returncode == 1
 
     # A second server on the same display is refused, clearly.
     second = wl.spawn_proxy(wl.proxy_argv(wl.unique("guest"), host,
@@ -687,7 +688,7 @@ def test_x11_host_driven_maximize_resizes_x_window(wl, host, x_tools):
 
 def xwayland_pid(proxy):
     r = subprocess.run(["pgrep", "-f", f"^Xwayland {proxy.x_display} "],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, timeout=10)
     pids = r.stdout.split()
     assert len(pids) == 1, f"Xwayland processes for {proxy.x_display}: {pids}"
     return int(pids[0])

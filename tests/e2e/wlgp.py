@@ -355,6 +355,42 @@ def socket_accepts(path):
         s.close()
 
 
+class SilentHost:
+    """A host socket that takes connections and never answers: a hung
+    compositor.  A context manager; leaving it hangs up on everyone."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(path))
+        self.sock.listen(64)
+        self.conns = []
+
+    def first_request(self, size=1, timeout=15):
+        """Accepts one connection and returns the first `size` or more bytes
+        it sent (the proxy, or the emulated device's host side for it)."""
+        self.sock.settimeout(timeout)
+        conn, _ = self.sock.accept()
+        conn.settimeout(timeout)
+        self.conns.append(conn)
+        data = b""
+        while len(data) < size:
+            chunk = conn.recv(4096)
+            assert chunk, "the proxy hung up on the host without asking anything"
+            data += chunk
+        return data
+
+    def close(self):
+        for conn in self.conns:
+            conn.close()
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 def wait_for_socket(path, proc, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
