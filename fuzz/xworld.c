@@ -172,6 +172,13 @@ start_xwayland(struct xworld *xw)
 	close(ready[0]);
 	xw->xwm = xwm_create(xw->w->server, wm_pair[0], client, handle_xwm_lost, xw);
 	FUZZ_CHECK(xw->xwm, "the window manager did not start");
+	/* Its start-up goes on in the loop. */
+	int64_t deadline = now_ms() + 20000;
+	while (!xwm_is_managing(xw->xwm)) {
+		FUZZ_CHECK(now_ms() < deadline, "the window manager did not "
+			   "start managing in 20 s");
+		xworld_round(xw, -1, 10);
+	}
 }
 
 struct xworld *

@@ -65,17 +65,19 @@ run_e2e_transports() { # NAME BUILD_DIR [env...]
 }
 
 # ThreadSanitizer: the copy threads (copy/copy_pool.c, proxy/surface.c,
-# the per-thread SIGBUS guard in proxy/shm.c).  The copy unit tests and a
-# few e2e files where clients copy side by side, are killed mid-copy or
-# truncate a pool under a copy thread; direct transport only, to keep the
-# suite's time (about 2 minutes plus the build).
+# the per-thread SIGBUS guard in proxy/shm.c) and the window manager's X
+# set-up thread (xwm/startup.c).  The copy unit tests and a few e2e files
+# where clients copy side by side, are killed mid-copy or truncate a pool
+# under a copy thread; the window manager starting, and stopped midway by
+# a stopped Xwayland; direct transport only, to keep the suite's time
+# (about 2 minutes plus the build).
 run_tsan() { # BUILD_DIR
 	local dir=$1
 	echo "== tsan: copy unit tests"
 	TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" meson test -C "$dir" --suite copy \
 		--print-errorlogs --logbase unit-tsan || status=1
 	cp "$dir/meson-logs/unit-tsan.junit.xml" "$RESULTS/" 2>/dev/null
-	echo "== tsan: copy and many-client end-to-end tests on direct"
+	echo "== tsan: copy, many-client and window manager start-up end-to-end tests on direct"
 	# Not test_copy_is_damage_exact[inline-no-frame-wait]: it has no copy
 	# thread to check, and its premise (commits outrunning the host's
 	# releases until a commit is held back) does not hold for a proxy
@@ -88,6 +90,9 @@ run_tsan() { # BUILD_DIR
 		tests/e2e/test_copy_threads.py tests/e2e/test_many_clients.py \
 		tests/e2e/test_copy_damage.py \
 		tests/e2e/test_shm_hostile.py::test_truncated_pool_while_others_copy \
+		tests/e2e/test_x11.py::test_x11_title_and_app_id_follow \
+		tests/e2e/test_x11.py::test_stopped_xwayland_holds_up_only_its_x_clients \
+		tests/e2e/test_x11.py::test_sigterm_while_xwayland_is_stopped \
 		-k "not inline-no-frame-wait" \
 		--junitxml="$RESULTS/e2e-tsan-direct.xml" || status=1
 }

@@ -6,8 +6,7 @@
  * the window manager owns WM_S0, so clients that come early wait in the
  * listen backlog, and it prints the display on -displayfd when its own
  * Wayland set-up (round trips to us) is done: only then does the window
- * manager connect, so nothing here ever waits on Xwayland while Xwayland
- * waits on us.
+ * manager connect, and it never waits for Xwayland either (xwm/startup.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -97,6 +96,14 @@ drop_instance(struct xwayland *xwl)
 	}
 }
 
+static void
+terminate(struct xwayland *xwl)
+{
+	kill(xwl->pid, SIGTERM);
+	/* A stopped Xwayland would keep the SIGTERM pending for good. */
+	kill(xwl->pid, SIGCONT);
+}
+
 /* Xwayland is gone or must go; its X clients go with it. */
 static void
 lose(struct xwayland *xwl, const char *why)
@@ -108,7 +115,7 @@ lose(struct xwayland *xwl, const char *why)
 	}
 	drop_instance(xwl);
 	if (xwl->pid > 0)
-		kill(xwl->pid, SIGTERM);
+		terminate(xwl);
 	else
 		arm(xwl);
 }
@@ -391,7 +398,7 @@ xwayland_destroy(struct xwayland *xwl)
 	if (xwl->pid > 0) {
 		/* Its X clients die with it; wait briefly so that it has let go
 		 * of the sockets before we remove them. */
-		kill(xwl->pid, SIGTERM);
+		terminate(xwl);
 		for (int i = 0; i < 100 && waitpid(xwl->pid, NULL, WNOHANG) == 0; i++)
 			usleep(10000);
 	}

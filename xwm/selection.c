@@ -1308,19 +1308,6 @@ xwm_selection_init(struct xwm *xwm)
 {
 	const xcb_query_extension_reply_t *ext =
 		xcb_get_extension_data(xwm->conn, &xcb_xfixes_id);
-	if (!ext || !ext->present) {
-		wlgp_warn("xwm: Xwayland has no XFixes: no clipboard for X clients");
-		return;
-	}
-	/* XFixes wants its version asked before anything else; at start-up,
-	 * like the atoms (see xwm.c on blocking). */
-	xcb_xfixes_query_version_reply_t *v = xcb_xfixes_query_version_reply(
-		xwm->conn, xcb_xfixes_query_version(xwm->conn, 5, 0), NULL);
-	if (!v) {
-		wlgp_warn("xwm: XFixes answers no version: no clipboard for X clients");
-		return;
-	}
-	free(v);
 	xwm->xfixes_event_base = ext->first_event;
 	xwm->selections[XWM_CLIPBOARD] = selection_create(xwm, XWM_CLIPBOARD,
 		xwm->atoms[ATOM_CLIPBOARD], &clipboard_ops);

@@ -1,14 +1,13 @@
 /*
- * The window manager's X connection: the handshake Xwayland waits for
- * (WM_S0 last), the event dispatch and the reply queue that lets every X
- * request be answered from the loop instead of waited for.
+ * The window manager's X connection once it is up: the event dispatch
+ * and the reply queue that lets every X request be answered from the loop
+ * instead of waited for.  Its start-up, which does not wait either, is
+ * startup.c's.
  *
- * Blocking: only xwm_create waits on X (the connection set-up, atoms,
- * extension queries), and only once Xwayland reported ready on -displayfd,
- * when its own Wayland set-up is behind it.  After that the proxy never
- * waits for Xwayland: Xwayland blocks in Wayland round trips to the proxy
- * (at start-up, and on some output and seat changes), and a proxy waiting
- * for an X reply at such a moment would hang both.
+ * The proxy never waits for Xwayland: Xwayland blocks in Wayland round
+ * trips to the proxy (at start-up, and on some output and seat changes),
+ * and a proxy waiting for an X reply at such a moment would hang both; a
+ * stopped or hung Xwayland must hold up its own X clients only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,48 +22,6 @@
 #include "server.h"
 #include "xdg-shell-client-protocol.h"
 #include "xwm_internal.h"
-
-static const char *const atom_names[ATOM_COUNT] = {
-	[ATOM_WL_SURFACE_ID] = "WL_SURFACE_ID",
-	[ATOM_WM_PROTOCOLS] = "WM_PROTOCOLS",
-	[ATOM_WM_DELETE_WINDOW] = "WM_DELETE_WINDOW",
-	[ATOM_WM_TAKE_FOCUS] = "WM_TAKE_FOCUS",
-	[ATOM_WM_STATE] = "WM_STATE",
-	[ATOM_WM_CHANGE_STATE] = "WM_CHANGE_STATE",
-	[ATOM_WM_S0] = "WM_S0",
-	[ATOM_UTF8_STRING] = "UTF8_STRING",
-	[ATOM_NET_WM_NAME] = "_NET_WM_NAME",
-	[ATOM_NET_SUPPORTED] = "_NET_SUPPORTED",
-	[ATOM_NET_SUPPORTING_WM_CHECK] = "_NET_SUPPORTING_WM_CHECK",
-	[ATOM_NET_ACTIVE_WINDOW] = "_NET_ACTIVE_WINDOW",
-	[ATOM_NET_WM_CM_S0] = "_NET_WM_CM_S0",
-	[ATOM_NET_WM_STATE] = "_NET_WM_STATE",
-	[ATOM_NET_WM_STATE_FULLSCREEN] = "_NET_WM_STATE_FULLSCREEN",
-	[ATOM_NET_WM_STATE_MAXIMIZED_VERT] = "_NET_WM_STATE_MAXIMIZED_VERT",
-	[ATOM_NET_WM_STATE_MAXIMIZED_HORZ] = "_NET_WM_STATE_MAXIMIZED_HORZ",
-	[ATOM_NET_WM_STATE_FOCUSED] = "_NET_WM_STATE_FOCUSED",
-	[ATOM_NET_WM_STATE_HIDDEN] = "_NET_WM_STATE_HIDDEN",
-	[ATOM_NET_WM_WINDOW_TYPE] = "_NET_WM_WINDOW_TYPE",
-	[ATOM_NET_WM_WINDOW_TYPE_NORMAL] = "_NET_WM_WINDOW_TYPE_NORMAL",
-	[ATOM_NET_WM_WINDOW_TYPE_DIALOG] = "_NET_WM_WINDOW_TYPE_DIALOG",
-	[ATOM_NET_WM_WINDOW_TYPE_UTILITY] = "_NET_WM_WINDOW_TYPE_UTILITY",
-	[ATOM_NET_WM_WINDOW_TYPE_SPLASH] = "_NET_WM_WINDOW_TYPE_SPLASH",
-	[ATOM_NET_WM_WINDOW_TYPE_MENU] = "_NET_WM_WINDOW_TYPE_MENU",
-	[ATOM_NET_WM_WINDOW_TYPE_DROPDOWN_MENU] = "_NET_WM_WINDOW_TYPE_DROPDOWN_MENU",
-	[ATOM_NET_WM_WINDOW_TYPE_POPUP_MENU] = "_NET_WM_WINDOW_TYPE_POPUP_MENU",
-	[ATOM_NET_WM_WINDOW_TYPE_TOOLTIP] = "_NET_WM_WINDOW_TYPE_TOOLTIP",
-	[ATOM_NET_WM_WINDOW_TYPE_COMBO] = "_NET_WM_WINDOW_TYPE_COMBO",
-	[ATOM_NET_WM_WINDOW_TYPE_NOTIFICATION] = "_NET_WM_WINDOW_TYPE_NOTIFICATION",
-	[ATOM_NET_WM_WINDOW_TYPE_DND] = "_NET_WM_WINDOW_TYPE_DND",
-	[ATOM_NET_CLIENT_LIST] = "_NET_CLIENT_LIST",
-	[ATOM_XWAYLAND_ALLOW_COMMITS] = "_XWAYLAND_ALLOW_COMMITS",
-	[ATOM_CLIPBOARD] = "CLIPBOARD",
-	[ATOM_TARGETS] = "TARGETS",
-	[ATOM_TIMESTAMP] = "TIMESTAMP",
-	[ATOM_INCR] = "INCR",
-	[ATOM_TEXT] = "TEXT",
-	[ATOM_WL_SELECTION] = "_WL_SELECTION",
-};
 
 void
 xwm_expect(struct xwm *xwm, unsigned int sequence, xwm_reply_handler handle,
@@ -354,21 +311,26 @@ handle_lost_idle(void *data)
 
 /* The owner hears of it from an idle callback: it destroys the xwm, which
  * must not happen under our own feet. */
-static void
-fail(struct xwm *xwm)
+void
+xwm_fail(struct xwm *xwm)
 {
 	if (xwm->dead)
 		return;
 	xwm->dead = true;
-	wl_event_source_fd_update(xwm->x_source, 0);
+	if (xwm->x_source)
+		wl_event_source_fd_update(xwm->x_source, 0);
 	xwm->lost_idle = wl_event_loop_add_idle(xwm->server->loop,
 						handle_lost_idle, xwm);
 }
 
-/* An event xcb has read already, without reading the socket. */
+/* An event xcb has read already, without reading the socket.  Until the
+ * start-up is done (startup.c) events wait in xcb's queue: the atoms they
+ * would be compared with are not known yet. */
 static bool
 take_queued_event(struct xwm *xwm)
 {
+	if (!xwm->managing)
+		return false;
 	xcb_generic_event_t *ev = xcb_poll_for_queued_event(xwm->conn);
 	if (!ev)
 		return false;
@@ -383,11 +345,12 @@ take_queued_event(struct xwm *xwm)
 static void
 pump(struct xwm *xwm)
 {
-	bool progress = true;
+	bool progress = xwm->conn != NULL;
 	while (progress && !xwm->dead) {
 		progress = false;
 		xcb_generic_event_t *ev;
-		while (!xwm->dead && (ev = xcb_poll_for_event(xwm->conn))) {
+		while (!xwm->dead && xwm->managing &&
+		       (ev = xcb_poll_for_event(xwm->conn))) {
 			handle_event(xwm, ev);
 			free(ev);
 			progress = true;
@@ -399,7 +362,7 @@ pump(struct xwm *xwm)
 		/* xcb_flush can only block while Xwayland does not read its X
 		 * socket; Xwayland reads it even while it waits for us. */
 		if (xcb_flush(xwm->conn) <= 0 || xcb_connection_has_error(xwm->conn)) {
-			fail(xwm);
+			xwm_fail(xwm);
 			return;
 		}
 		/* xcb_flush reads too (it polls the socket for input as well
@@ -419,11 +382,20 @@ handle_x_fd(int fd, uint32_t mask, void *data)
 	struct xwm *xwm = data;
 	if (mask & (WL_EVENT_HANGUP | WL_EVENT_ERROR)) {
 		pump(xwm);
-		fail(xwm);
+		xwm_fail(xwm);
 		return 0;
 	}
 	pump(xwm);
 	return 0;
+}
+
+bool
+xwm_watch_connection(struct xwm *xwm)
+{
+	xwm->x_source = wl_event_loop_add_fd(xwm->server->loop,
+					     xcb_get_file_descriptor(xwm->conn),
+					     WL_EVENT_READABLE, handle_x_fd, xwm);
+	return xwm->x_source != NULL;
 }
 
 static void
@@ -445,186 +417,12 @@ xwm_schedule_flush(struct xwm *xwm)
 						handle_pump_idle, xwm);
 }
 
-static bool
-intern_atoms(struct xwm *xwm)
-{
-	xcb_intern_atom_cookie_t cookies[ATOM_COUNT];
-	for (int i = 0; i < ATOM_COUNT; i++)
-		cookies[i] = xcb_intern_atom(xwm->conn, 0, strlen(atom_names[i]),
-					     atom_names[i]);
-	bool ok = true;
-	for (int i = 0; i < ATOM_COUNT; i++) {
-		xcb_intern_atom_reply_t *reply =
-			xcb_intern_atom_reply(xwm->conn, cookies[i], NULL);
-		if (reply)
-			xwm->atoms[i] = reply->atom;
-		else
-			ok = false;
-		free(reply);
-	}
-	return ok;
-}
-
-static bool
-redirect_root(struct xwm *xwm)
-{
-	const xcb_query_extension_reply_t *composite =
-		xcb_get_extension_data(xwm->conn, &xcb_composite_id);
-	if (!composite || !composite->present) {
-		wlgp_err("xwm: Xwayland has no Composite extension");
-		return false;
-	}
-	uint32_t mask = XCB_EVENT_MASK_SUBSTRUCTURE_NOTIFY |
-			XCB_EVENT_MASK_SUBSTRUCTURE_REDIRECT |
-			XCB_EVENT_MASK_PROPERTY_CHANGE;
-	xcb_void_cookie_t c = xcb_change_window_attributes_checked(xwm->conn,
-		xwm->screen->root, XCB_CW_EVENT_MASK, &mask);
-	xcb_generic_error_t *err = xcb_request_check(xwm->conn, c);
-	if (err) {
-		wlgp_err("xwm: another window manager runs on this X display");
-		free(err);
-		return false;
-	}
-	/* Rootless Xwayland makes a wl_surface only for windows redirected
-	 * manually (xwayland-window.c ensure_surface_for_window). */
-	xcb_composite_redirect_subwindows(xwm->conn, xwm->screen->root,
-					  XCB_COMPOSITE_REDIRECT_MANUAL);
-	return true;
-}
-
-static void
-announce(struct xwm *xwm)
-{
-	xcb_connection_t *c = xwm->conn;
-	xcb_window_t root = xwm->screen->root;
-	xcb_atom_t supported[] = {
-		xwm->atoms[ATOM_NET_WM_STATE],
-		xwm->atoms[ATOM_NET_WM_STATE_FULLSCREEN],
-		xwm->atoms[ATOM_NET_WM_STATE_MAXIMIZED_VERT],
-		xwm->atoms[ATOM_NET_WM_STATE_MAXIMIZED_HORZ],
-		xwm->atoms[ATOM_NET_WM_STATE_FOCUSED],
-		xwm->atoms[ATOM_NET_ACTIVE_WINDOW],
-		xwm->atoms[ATOM_NET_WM_NAME],
-	};
-	xcb_change_property(c, XCB_PROP_MODE_REPLACE, root,
-			    xwm->atoms[ATOM_NET_SUPPORTED], XCB_ATOM_ATOM, 32,
-			    sizeof(supported) / sizeof(supported[0]), supported);
-	xcb_window_t none = XCB_NONE;
-	xcb_change_property(c, XCB_PROP_MODE_REPLACE, root,
-			    xwm->atoms[ATOM_NET_ACTIVE_WINDOW], XCB_ATOM_WINDOW,
-			    32, 1, &none);
-
-	/* X's default root cursor is a big X: the usual arrow instead
-	 * (left_ptr of the core cursor font), for windows that set none. */
-	xcb_font_t font = xcb_generate_id(c);
-	xcb_open_font(c, font, strlen("cursor"), "cursor");
-	xcb_cursor_t cursor = xcb_generate_id(c);
-	xcb_create_glyph_cursor(c, cursor, font, font, 68, 69, 0, 0, 0,
-				0xffff, 0xffff, 0xffff);
-	xcb_change_window_attributes(c, root, XCB_CW_CURSOR, &cursor);
-	xcb_free_cursor(c, cursor);
-	xcb_close_font(c, font);
-
-	xwm->wm_window = xcb_generate_id(c);
-	xcb_create_window(c, XCB_COPY_FROM_PARENT, xwm->wm_window, root, 0, 0, 10,
-			  10, 0, XCB_WINDOW_CLASS_INPUT_OUTPUT,
-			  xwm->screen->root_visual, 0, NULL);
-	static const char name[] = "wl-guest-proxy";
-	xcb_change_property(c, XCB_PROP_MODE_REPLACE, xwm->wm_window,
-			    xwm->atoms[ATOM_NET_WM_NAME],
-			    xwm->atoms[ATOM_UTF8_STRING], 8, sizeof(name) - 1, name);
-	xcb_change_property(c, XCB_PROP_MODE_REPLACE, root,
-			    xwm->atoms[ATOM_NET_SUPPORTING_WM_CHECK],
-			    XCB_ATOM_WINDOW, 32, 1, &xwm->wm_window);
-	xcb_change_property(c, XCB_PROP_MODE_REPLACE, xwm->wm_window,
-			    xwm->atoms[ATOM_NET_SUPPORTING_WM_CHECK],
-			    XCB_ATOM_WINDOW, 32, 1, &xwm->wm_window);
-	/* Last: owning WM_S0 is what opens Xwayland's doors to X clients. */
-	xcb_set_selection_owner(c, xwm->wm_window, xwm->atoms[ATOM_NET_WM_CM_S0],
-				XCB_CURRENT_TIME);
-	xcb_set_selection_owner(c, xwm->wm_window, xwm->atoms[ATOM_WM_S0],
-				XCB_CURRENT_TIME);
-}
-
-static void
-handle_gc_destroy(struct wl_listener *listener, void *data)
-{
-	struct xwm *xwm = wl_container_of(listener, xwm, gc_destroy);
-	/* The host connection goes next: our objects on it go first. */
-	struct xwm_window *win;
-	wl_list_for_each(win, &xwm->windows, link)
-		xwm_role_destroy(win);
-	xwm_selection_drop_host(xwm);
-	xwm_role_drop_globals(xwm);
-	xwm_pairing_finish(xwm);
-	wl_list_remove(&xwm->gc_destroy.link);
-	wl_list_init(&xwm->gc_destroy.link);
-	xwm->gc = NULL;
-}
-
-struct xwm *
-xwm_create(struct wlgp_server *server, int wm_fd, struct wl_client *xwayland_client,
-	   void (*lost)(void *data), void *data)
-{
-	struct xwm *xwm = calloc(1, sizeof(*xwm));
-	if (!xwm) {
-		close(wm_fd);
-		return NULL;
-	}
-	xwm->server = server;
-	xwm->lost = lost;
-	xwm->lost_data = data;
-	xwm->xwayland_client = xwayland_client;
-	wl_list_init(&xwm->windows);
-	wl_list_init(&xwm->surfaces);
-	wl_list_init(&xwm->replies);
-	wl_list_init(&xwm->gc_destroy.link);
-
-	xwm->gc = guest_client_from_client(server, xwayland_client);
-	xwm->conn = xcb_connect_to_fd(wm_fd, NULL);
-	if (!xwm->gc || xcb_connection_has_error(xwm->conn)) {
-		wlgp_err("xwm: cannot connect to Xwayland (%s, xcb error %d)",
-			 xwm->gc ? "" : "its Wayland client is gone",
-			 xcb_connection_has_error(xwm->conn));
-		xwm_destroy(xwm);
-		return NULL;
-	}
-	xcb_prefetch_extension_data(xwm->conn, &xcb_composite_id);
-	xcb_prefetch_extension_data(xwm->conn, &xcb_xfixes_id);
-	xwm->screen = xcb_setup_roots_iterator(xcb_get_setup(xwm->conn)).data;
-	if (!xwm->screen || !intern_atoms(xwm) || !redirect_root(xwm)) {
-		xwm_destroy(xwm);
-		return NULL;
-	}
-	xwm->gc_destroy.notify = handle_gc_destroy;
-	wl_signal_add(&xwm->gc->events.destroy, &xwm->gc_destroy);
-	if (!xwm_pairing_init(xwm)) {
-		xwm_destroy(xwm);
-		return NULL;
-	}
-	xwm_selection_init(xwm);
-	xwm_role_bind_globals(xwm);
-	xwm->x_source = wl_event_loop_add_fd(server->loop,
-					     xcb_get_file_descriptor(xwm->conn),
-					     WL_EVENT_READABLE, handle_x_fd, xwm);
-	if (!xwm->x_source) {
-		xwm_destroy(xwm);
-		return NULL;
-	}
-	announce(xwm);
-	xcb_flush(xwm->conn);
-	/* The blocking start-up replies and the flush may have queued events
-	 * in xcb, which the fd would not announce: the pump takes them. */
-	xwm_schedule_flush(xwm);
-	wlgp_info("xwm: managing X windows");
-	return xwm;
-}
-
 void
 xwm_destroy(struct xwm *xwm)
 {
 	if (!xwm)
 		return;
+	xwm_startup_finish(xwm);
 	struct xwm_window *win, *wtmp;
 	wl_list_for_each_safe(win, wtmp, &xwm->windows, link)
 		xwm_window_destroy(win);

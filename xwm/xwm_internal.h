@@ -16,6 +16,7 @@
 #ifndef WLGP_XWM_INTERNAL_H
 #define WLGP_XWM_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <wayland-server-core.h>
@@ -92,9 +93,27 @@ struct xwm_reply {
 	uint32_t data;
 };
 
+/* The start-up's state (startup.c). */
+struct xwm_startup {
+	/* The set-up thread runs from xwm_create until the loop joins it. */
+	pthread_t thread;
+	bool running;
+	int fd;       /* the WM's X socket: the thread's, then xcb's */
+	int wake_fd;  /* a dup of it: shutdown() ends a set-up that hangs */
+	int done_fd;  /* eventfd the thread signals when it is done */
+	struct wl_event_source *done_source;
+	xcb_connection_t *conn; /* the thread's result, read after the join */
+	/* The first questions, answered together (handle_first_answers). */
+	xcb_intern_atom_cookie_t atoms[ATOM_COUNT];
+	xcb_void_cookie_t root_events;
+	bool xfixes;  /* XFixes answered its version */
+};
+
 struct xwm {
 	struct wlgp_server *server;
-	xcb_connection_t *conn;
+	xcb_connection_t *conn; /* NULL until the set-up thread is joined */
+	bool managing;          /* start-up done: WM_S0 is ours */
+	struct xwm_startup startup;
 	xcb_screen_t *screen;
 	xcb_atom_t atoms[ATOM_COUNT];
 	xcb_window_t wm_window; /* the check window; owns WM_S0 */
@@ -200,11 +219,19 @@ struct xwm_window {
 };
 
 /* xwm.c */
+bool xwm_watch_connection(struct xwm *xwm);
+/* The X connection failed: lost() is called from an idle callback. */
+void xwm_fail(struct xwm *xwm);
 void xwm_expect(struct xwm *xwm, unsigned int sequence, xwm_reply_handler handle,
 		xcb_window_t window, xcb_atom_t atom, uint32_t data);
 void xwm_schedule_flush(struct xwm *xwm);
 void xwm_set_cardinal(struct xwm *xwm, xcb_window_t window, xcb_atom_t prop,
 		      uint32_t value);
+
+/* startup.c */
+/* Ends a start-up still under way (the set-up thread is stopped and
+ * joined); for xwm_destroy. */
+void xwm_startup_finish(struct xwm *xwm);
 
 /* window.c */
 struct xwm_window *xwm_window_lookup(struct xwm *xwm, xcb_window_t id);
@@ -232,6 +259,8 @@ void xwm_window_unpair(struct xwm_window *win);
 void xwm_surface_release(struct xwm_surface *s);
 
 /* selection.c */
+/* Once XFixes answered its version (startup.c asks it, as XFixes wants
+ * before any other of its requests). */
 void xwm_selection_init(struct xwm *xwm);
 void xwm_selection_host_ready(struct xwm *xwm);
 /* A first input serial came: selections waiting for one are set. */

@@ -715,6 +715,87 @@ def test_xwayland_killed_then_next_client_works(wl, host, x_tools):
     assert proxy.alive()
 
 
+# Xwayland stopped (SIGSTOP) right after it reported ready on -displayfd,
+# the moment the window manager connects to it: an X server that takes
+# the connection and does not answer.  Its argv[0] stays "Xwayland".
+STOPPED_XWAYLAND = r"""#!/usr/bin/python3
+import os, shutil, signal, sys
+args = sys.argv[1:]
+at = args.index("-displayfd") + 1
+ready = int(args[at])
+r, w = os.pipe()
+os.set_inheritable(w, True)
+args[at] = str(w)
+if os.fork() == 0:
+    os.close(w)
+    line = b""
+    while not line.endswith(b"\n"):
+        chunk = os.read(r, 64)
+        if not chunk:
+            os._exit(1)
+        line += chunk
+    os.kill(os.getppid(), signal.SIGSTOP)
+    os.write(ready, line)
+    os._exit(0)
+os.close(r)
+os.close(ready)
+os.execv(shutil.which("Xwayland"), ["Xwayland"] + args)
+"""
+
+
+def process_state(pid):
+    """The state letter of /proc/PID/stat (R, S, T, Z...), None once gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def start_stopped_xwayland(wl, host, tmp_path):
+    """A proxy whose Xwayland, started by an xdpyinfo, is stopped as the
+    window manager connects; returns (proxy, xdpyinfo, Xwayland's pid)."""
+    fake = tmp_path / "stopped-xwayland"
+    fake.write_text(STOPPED_XWAYLAND)
+    fake.chmod(0o755)
+    proxy = start_x_proxy(wl, host, extra=["--xwayland", str(fake)])
+    waiting = x_client(wl, proxy, ["xdpyinfo"], name="xdpyinfo")
+    proxy.wait_for_output(r"Xwayland \(pid \d+\) is ready", 20, stream="stderr")
+    pid = xwayland_pid(proxy)
+    assert wlgp.wait_until(lambda: process_state(pid) == "T", 5), process_state(pid)
+    return proxy, waiting, pid
+
+
+def test_stopped_xwayland_holds_up_only_its_x_clients(wl, host, x_tools, tmp_path):
+    """The window manager's start-up waits for Xwayland in the loop, never
+    blocking it: while Xwayland does not answer, Wayland clients are served
+    as ever, and once it runs again the window manager starts and the X
+    client that waited is served."""
+    proxy, waiting, pid = start_stopped_xwayland(wl, host, tmp_path)
+    info = wl.run(["wayland-info"], proxy, timeout=10)
+    assert not info.timed_out and info.returncode == 0, \
+        "a Wayland client waits on a stopped Xwayland:\n" + info.describe()
+    assert "wl_compositor" in info.stdout, info.describe()
+    assert waiting.alive(), waiting.describe()
+    assert "managing X windows" not in proxy.stderr(), proxy.describe()
+    os.kill(pid, signal.SIGCONT)
+    assert waiting.wait(20) == 0, waiting.describe()
+    assert "xwm: managing X windows" in proxy.stderr(), proxy.describe()
+    assert proxy.stderr().count("started Xwayland") == 1, proxy.describe()
+
+
+def test_sigterm_while_xwayland_is_stopped(wl, host, x_tools, tmp_path):
+    """A SIGTERM ends a proxy whose window manager is still waiting for a
+    stopped Xwayland, at once and cleanly, and that Xwayland does not stay
+    behind (stopped, its SIGTERM pending for good)."""
+    proxy, waiting, pid = start_stopped_xwayland(wl, host, tmp_path)
+    os.kill(proxy.pid, signal.SIGTERM)
+    assert proxy.wait(10) == 0, proxy.describe()
+    assert "received SIGTERM, shutting down" in proxy.stderr(), proxy.describe()
+    assert wlgp.wait_until(lambda: process_state(pid) in (None, "Z"), 10), \
+        f"Xwayland {pid} outlived the proxy: state {process_state(pid)}"
+    assert waiting.wait(10) is not None, "its X client outlived Xwayland"
+
+
 def test_x_client_past_host_memory_bound_goes_alone(wl, host, x_tools):
     """Xwayland is one guest client for every X client, with one host memory
     bound (512 MiB): an X window whose buffer would pass it costs its own X
