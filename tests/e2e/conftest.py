@@ -9,11 +9,20 @@ Logs of every process of a test are kept in its tmp_path.
 """
 
 import os
+import resource
 import shutil
 
 import pytest
 
 import wlgp
+
+
+def pytest_configure(config):
+    # No core dumps from the processes tests start (the limit is
+    # inherited): a crash is judged by its exit status and logs, and on a
+    # machine whose limit allows cores any crash would write one (hundreds
+    # of MB for Firefox or Xwayland) into the test's directory.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def pytest_report_header(config):
