@@ -145,14 +145,15 @@ announce(struct xwm *xwm)
 				XCB_CURRENT_TIME);
 }
 
+/* xfixes: XFixes answered its version, so the selections can be set up. */
 static void
-start_managing(struct xwm *xwm)
+start_managing(struct xwm *xwm, bool xfixes)
 {
 	if (!xwm->gc || !xwm_pairing_init(xwm)) {
 		xwm_fail(xwm);
 		return;
 	}
-	if (xwm->startup.xfixes)
+	if (xfixes)
 		xwm_selection_init(xwm);
 	xwm_role_bind_globals(xwm);
 	announce(xwm);
@@ -167,11 +168,9 @@ static void
 handle_xfixes_version(struct xwm *xwm, struct xwm_reply *r, void *reply,
 		      xcb_generic_error_t *error)
 {
-	if (reply)
-		xwm->startup.xfixes = true;
-	else
+	if (!reply)
 		wlgp_warn("xwm: XFixes answers no version: no clipboard for X clients");
-	start_managing(xwm);
+	start_managing(xwm, reply != NULL);
 }
 
 static bool
@@ -231,7 +230,7 @@ handle_first_answers(struct xwm *xwm, struct xwm_reply *r, void *reply,
 		xcb_get_extension_data(xwm->conn, &xcb_xfixes_id);
 	if (!xfixes || !xfixes->present) {
 		wlgp_warn("xwm: Xwayland has no XFixes: no clipboard for X clients");
-		start_managing(xwm);
+		start_managing(xwm, false);
 		return;
 	}
 	xcb_xfixes_query_version_cookie_t c =

@@ -106,7 +106,6 @@ struct xwm_startup {
 	/* The first questions, answered together (handle_first_answers). */
 	xcb_intern_atom_cookie_t atoms[ATOM_COUNT];
 	xcb_void_cookie_t root_events;
-	bool xfixes;  /* XFixes answered its version */
 };
 
 struct xwm {
