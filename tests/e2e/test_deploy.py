@@ -372,22 +372,13 @@ def connect_when_listening(path, timeout=5):
             time.sleep(0.02)
 
 
-def listening(path):
-    """A unix socket bound at path is listening (/proc/net/unix's flag
-    __SO_ACCEPTCON), seen without connecting."""
-    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
-        fields = line.split()
-        if len(fields) >= 8 and fields[-1] == str(path) and int(fields[3], 16) & 0x10000:
-            return True
-    return False
-
-
 def wait_for_path(path, proc, timeout=10, stream=True):
     """Until systemd-socket-activate listens on path, without connecting: a
     connection would start the proxy.  The file appears at its bind(), a
     moment before its listen(); a client in between is refused (seen once
     under load).  stream=False: a datagram socket, ready once bound."""
-    ready = (lambda: listening(path)) if stream else (lambda: os.path.exists(path))
+    ready = ((lambda: any(f & wlgp.UNIX_LISTENING for f in wlgp.unix_socket_flags(path)))
+             if stream else (lambda: os.path.exists(path)))
     ok = wlgp.wait_until(lambda: ready() or not proc.alive(), timeout)
     assert ok and proc.alive(), f"{path} never listened:\n{proc.describe()}"
     assert stat.S_ISSOCK(os.stat(path).st_mode)

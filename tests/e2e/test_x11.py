@@ -292,10 +292,7 @@ def read_lock(number):
 
 
 def abstract_listening(number):
-    name = f"@/tmp/.X11-unix/X{number}"
-    return any(line.split()[-1] == name for line in
-               Path("/proc/net/unix").read_text().splitlines()[1:]
-               if len(line.split()) >= 8)
+    return bool(wlgp.unix_socket_flags(f"@/tmp/.X11-unix/X{number}"))
 
 
 def test_x_display_lock_sockets_and_lazy_start(wl, host, x_tools):

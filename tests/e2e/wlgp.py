@@ -355,6 +355,20 @@ def socket_accepts(path):
         s.close()
 
 
+# /proc/net/unix's flag of a listening socket (__SO_ACCEPTCON).
+UNIX_LISTENING = 0x10000
+
+
+def unix_socket_flags(name):
+    """The flags of every Unix socket bound at name (a path, or "@..." for
+    an abstract one; a listener's accepted connections show its name too),
+    from /proc/net/unix: seen without connecting."""
+    return [int(fields[3], 16)
+            for fields in (line.split() for line in
+                           Path("/proc/net/unix").read_text().splitlines()[1:])
+            if len(fields) >= 8 and fields[-1] == str(name)]
+
+
 class SilentHost:
     """A host socket that takes connections and never answers: a hung
     compositor.  A context manager; leaving it hangs up on everyone."""
